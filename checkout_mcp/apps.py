@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CheckoutMCPConfig(AppConfig):
+    name = "checkout_mcp"

@@ -1,0 +1,12 @@
+"""A small MCP server engine for Django Channels. It knows nothing about shopping.
+
+Declare a server in an app's ``tools.py``; mount it with ``mcp_engine.routing.mcp_urlpatterns``.
+"""
+
+from mcp_engine.context import Context
+from mcp_engine.errors import MCPError, ToolError
+from mcp_engine.server import MCPServer
+from mcp_engine.tools import InputRequired, ToolResult
+from mcp_engine.widgets import Widget
+
+__all__ = ["Context", "InputRequired", "MCPError", "MCPServer", "ToolError", "ToolResult", "Widget"]

@@ -1,0 +1,72 @@
+"""JSON-RPC errors the engine raises, and the HTTP status each one travels with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_types.jsonrpc import (
+    HEADER_MISMATCH,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
+    PARSE_ERROR,
+    UNSUPPORTED_PROTOCOL_VERSION,
+)
+
+__all__ = [
+    "HEADER_MISMATCH",
+    "INTERNAL_ERROR",
+    "INVALID_PARAMS",
+    "INVALID_REQUEST",
+    "METHOD_NOT_FOUND",
+    "MISSING_REQUIRED_CLIENT_CAPABILITY",
+    "PARSE_ERROR",
+    "UNSUPPORTED_PROTOCOL_VERSION",
+    "MCPError",
+    "ToolError",
+    "http_status_for",
+]
+
+# 2026-07-28 mandates 400 for the envelope and header errors and 404 for unknown methods; the
+# rest follow the official SDK (-32603 travels with 200 because the exchange itself worked).
+_MODERN_STATUS = {
+    PARSE_ERROR: 400,
+    INVALID_REQUEST: 400,
+    INVALID_PARAMS: 400,
+    HEADER_MISMATCH: 400,
+    MISSING_REQUIRED_CLIENT_CAPABILITY: 400,
+    UNSUPPORTED_PROTOCOL_VERSION: 400,
+    METHOD_NOT_FOUND: 404,
+}
+# Handshake-era clients expect JSON-RPC errors inside a 200, except for bodies that are not
+# JSON-RPC at all.
+_LEGACY_STATUS = {PARSE_ERROR: 400, INVALID_REQUEST: 400}
+
+
+def http_status_for(code: int, *, modern: bool) -> int:
+    return (_MODERN_STATUS if modern else _LEGACY_STATUS).get(code, 200)
+
+
+class MCPError(Exception):
+    """A protocol-level failure, answered as a JSON-RPC error object."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+class ToolError(Exception):
+    """A business failure inside a tool: returned to the model as an ``isError`` result.
+
+    The message is written for the model: say what went wrong and what to do next.
+    """

@@ -1,0 +1,433 @@
+"""An MCP server declaration: identity, tools, widgets, resources and prompts, and the methods.
+
+Product apps build one ``MCPServer`` in their ``tools.py``; the transports in ``consumers.py``
+hand it decoded requests. Nothing here knows about HTTP, sessions or shopping.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core import signing
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import BaseModel
+
+from mcp_engine.context import LOG_LEVELS, Context
+from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError
+from mcp_engine.tools import InputRequired, Tool, ToolResult, annotations, tool_error_result
+from mcp_engine.widgets import Widget
+
+UI_EXTENSION = "io.modelcontextprotocol/ui"
+SERVER_INFO_KEY = "io.modelcontextprotocol/serverInfo"
+
+Handler = Callable[..., Awaitable[Any]]
+REQUEST_STATE_MAX_AGE_SECONDS = 600
+
+
+@dataclass
+class Resource:
+    uri: str
+    name: str
+    mime_type: str
+    read: Handler
+    title: str | None = None
+    description: str | None = None
+
+    def listing(self) -> dict[str, Any]:
+        entry = {"uri": self.uri, "name": self.name, "mimeType": self.mime_type}
+        if self.title:
+            entry["title"] = self.title
+        if self.description:
+            entry["description"] = self.description
+        return entry
+
+
+@dataclass
+class ResourceTemplate:
+    uri_template: str
+    name: str
+    mime_type: str
+    read: Handler
+    description: str | None = None
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regex = re.escape(self.uri_template)
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", regex)
+        self.pattern = re.compile(f"^{regex}$")
+
+    def listing(self) -> dict[str, Any]:
+        entry = {"uriTemplate": self.uri_template, "name": self.name, "mimeType": self.mime_type}
+        if self.description:
+            entry["description"] = self.description
+        return entry
+
+
+@dataclass
+class Prompt:
+    name: str
+    description: str
+    arguments: list[dict[str, Any]]
+    render: Handler
+    title: str | None = None
+
+    def listing(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": self.name, "description": self.description, "arguments": self.arguments}
+        if self.title:
+            entry["title"] = self.title
+        return entry
+
+
+class MCPServer:
+    """One MCP server: declare tools with ``@server.tool(...)`` and widgets with ``server.widget``."""
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        *,
+        title: str | None = None,
+        instructions: str = "",
+        list_ttl_ms: int = 300_000,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.title = title or name
+        self.instructions = instructions
+        # Lists only change with a deploy, so hosts may cache them; 0 for servers that mutate them.
+        self.list_ttl_ms = list_ttl_ms
+        self.tools: dict[str, Tool] = {}
+        self.widgets: list[Widget] = []
+        self.resources: dict[str, Resource] = {}
+        self.resource_templates: list[ResourceTemplate] = []
+        self.prompts: dict[str, Prompt] = {}
+        self.completer: Handler | None = None
+        self.subscribable_resources = False
+        self._lists: dict[str, dict[str, Any]] = {}
+
+    # -- declaration -------------------------------------------------------------------------
+
+    def tool(
+        self,
+        *,
+        name: str,
+        title: str,
+        read_only: bool,
+        destructive: bool,
+        idempotent: bool,
+        open_world: bool,
+        widget: Widget | None = None,
+        invoking: str | None = None,
+        invoked: str | None = None,
+        visibility: tuple[str, ...] = ("model", "app"),
+        input_schema: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if name in self.tools:
+                raise ValueError(f"{self.name} already has a tool named {name}")
+            self.tools[name] = Tool(
+                name=name,
+                title=title,
+                description=_docstring(handler),
+                handler=handler,
+                annotations=annotations(
+                    read_only=read_only, destructive=destructive, idempotent=idempotent, open_world=open_world
+                ),
+                widget=widget,
+                invoking=invoking,
+                invoked=invoked,
+                visibility=visibility,
+                raw_input_schema=input_schema,
+                extra_meta=meta or {},
+            )
+            self.changed()
+            return handler
+
+        return register
+
+    def remove_tool(self, name: str) -> None:
+        self.tools.pop(name, None)
+        self.changed()
+
+    def widget(self, name: str, *, title: str, description: str, prefers_border: bool = True, **csp: Any) -> Widget:
+        widget = Widget(self.name, name, title, description, prefers_border, **csp)
+        self.widgets.append(widget)
+        return widget
+
+    def resource(
+        self, uri: str, *, name: str, mime_type: str = "text/plain", title: str | None = None, description: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        def register(read: Handler) -> Handler:
+            self.resources[uri] = Resource(uri, name, mime_type, read, title, description)
+            self.changed()
+            return read
+
+        return register
+
+    def resource_template(
+        self, uri_template: str, *, name: str, mime_type: str = "text/plain", description: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        def register(read: Handler) -> Handler:
+            self.resource_templates.append(ResourceTemplate(uri_template, name, mime_type, read, description))
+            self.changed()
+            return read
+
+        return register
+
+    def prompt(
+        self, name: str, *, description: str, arguments: list[dict[str, Any]] | None = None, title: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        def register(render: Handler) -> Handler:
+            self.prompts[name] = Prompt(name, description, arguments or [], render, title)
+            self.changed()
+            return render
+
+        return register
+
+    def completion(self, handler: Handler) -> Handler:
+        self.completer = handler
+        return handler
+
+    def changed(self) -> None:
+        self._lists.clear()
+
+    # -- identity ----------------------------------------------------------------------------
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "version": self.version}
+
+    def capabilities(self, *, modern: bool) -> dict[str, Any]:
+        caps: dict[str, Any] = {"tools": {"listChanged": True}, "extensions": {UI_EXTENSION: {}}}
+        if self.resources or self.resource_templates or self.widgets:
+            caps["resources"] = {"listChanged": True, "subscribe": self.subscribable_resources}
+        if self.prompts:
+            caps["prompts"] = {"listChanged": True}
+        if self.completer is not None:
+            caps["completions"] = {}
+        if not modern:
+            caps["logging"] = {}
+        return caps
+
+    def discover_result(self) -> dict[str, Any]:
+        result = {
+            "supportedVersions": list(MODERN_PROTOCOL_VERSIONS),
+            "capabilities": self.capabilities(modern=True),
+        }
+        if self.instructions:
+            result["instructions"] = self.instructions
+        return result
+
+    def initialize_result(self, protocol_version: str) -> dict[str, Any]:
+        result = {
+            "protocolVersion": protocol_version,
+            "capabilities": self.capabilities(modern=False),
+            "serverInfo": self.info,
+        }
+        if self.instructions:
+            result["instructions"] = self.instructions
+        return result
+
+    # -- methods -----------------------------------------------------------------------------
+
+    async def handle(self, method: str, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        """The result of one request; raises MCPError for protocol errors."""
+        handler = _METHODS.get(method)
+        if handler is None or (ctx.modern and method in _LEGACY_ONLY) or (not ctx.modern and method in _MODERN_ONLY):
+            raise MCPError(METHOD_NOT_FOUND, f"Method not found: {method}")
+        return await handler(self, params, ctx)
+
+    def cached_list(self, kind: str) -> dict[str, Any]:
+        listed = self._lists.get(kind)
+        if listed is None:
+            listed = self._lists[kind] = _LISTS[kind](self)
+        return listed
+
+    async def _discover(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return self.discover_result()
+
+    async def _ping(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return {}
+
+    async def _list(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        cursor = params.get("cursor")
+        if cursor not in (None, ""):
+            raise MCPError(INVALID_PARAMS, "Invalid cursor: this server returns every item on the first page.")
+        return self.cached_list(kind)
+
+    async def _tools_list(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return await self._list("tools", params)
+
+    async def _resources_list(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return await self._list("resources", params)
+
+    async def _templates_list(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return await self._list("resourceTemplates", params)
+
+    async def _prompts_list(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        return await self._list("prompts", params)
+
+    async def _tools_call(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        name = params.get("name")
+        arguments = params.get("arguments")
+        if not isinstance(name, str):
+            raise MCPError(INVALID_PARAMS, "tools/call needs params.name, the tool to call.")
+        tool = self.tools.get(name)
+        if tool is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}. Call tools/list for the tools of {self.name}.")
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            raise MCPError(INVALID_PARAMS, "params.arguments must be an object of named arguments.")
+        self._open_state(ctx, f"tool:{name}")
+        try:
+            kwargs = tool.parse_arguments(arguments)
+            if tool.context_param:
+                kwargs[tool.context_param] = ctx
+            outcome = await tool.handler(**kwargs)
+        except ToolError as exc:
+            return tool_error_result(str(exc))
+        if isinstance(outcome, InputRequired):
+            return self._input_required(outcome, ctx, f"tool:{name}")
+        return _tool_outcome(outcome)
+
+    # requestState goes to the client signed and comes back verified, so handlers can trust it
+    # (2026-07-28 MRTR: "treat requestState as attacker-controlled").
+
+    def _input_required(self, outcome: InputRequired, ctx: Context, target: str) -> dict[str, Any]:
+        if not ctx.modern:
+            raise MCPError(INVALID_PARAMS, "This request needs input that only 2026-07-28 clients can provide.")
+        result = outcome.to_dict()
+        if outcome.request_state is not None:
+            result["requestState"] = signing.dumps(outcome.request_state, salt=self._state_salt(target), compress=True)
+        return result
+
+    def _open_state(self, ctx: Context, target: str) -> None:
+        if ctx.request_state is None:
+            return
+        if not isinstance(ctx.request_state, str):
+            raise MCPError(INVALID_PARAMS, "requestState must be the string this server sent.")
+        try:
+            ctx.request_state = signing.loads(
+                ctx.request_state, salt=self._state_salt(target), max_age=REQUEST_STATE_MAX_AGE_SECONDS
+            )
+        except signing.BadSignature:
+            raise MCPError(INVALID_PARAMS, "requestState is invalid, tampered with or expired; call again without it.") from None
+
+    def _state_salt(self, target: str) -> str:
+        return f"mcp-request-state:{self.name}:{target}"
+
+    async def _resources_read(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        uri = params.get("uri")
+        if not isinstance(uri, str):
+            raise MCPError(INVALID_PARAMS, "resources/read needs params.uri.")
+        for widget in self.widgets:
+            if widget.answers(uri):
+                return {"contents": [widget.contents(uri)]}
+        resource = self.resources.get(uri)
+        if resource is not None:
+            return {"contents": [_contents(uri, resource.mime_type, await resource.read())]}
+        for template in self.resource_templates:
+            match = template.pattern.match(uri)
+            if match:
+                return {"contents": [_contents(uri, template.mime_type, await template.read(**match.groupdict()))]}
+        raise MCPError(INVALID_PARAMS, f"Resource not found: {uri}", {"uri": uri})
+
+    async def _subscribe(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        uri = params.get("uri")
+        if not isinstance(uri, str):
+            raise MCPError(INVALID_PARAMS, "params.uri is required.")
+        return {}
+
+    async def _set_level(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        level = params.get("level")
+        if level not in LOG_LEVELS:
+            raise MCPError(INVALID_PARAMS, f"params.level must be one of {', '.join(LOG_LEVELS)}.")
+        return {}
+
+    async def _prompts_get(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        name = params.get("name")
+        prompt = self.prompts.get(name) if isinstance(name, str) else None
+        if prompt is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name}.")
+        arguments = params.get("arguments") or {}
+        if not isinstance(arguments, dict):
+            raise MCPError(INVALID_PARAMS, "params.arguments must be an object.")
+        missing = [arg["name"] for arg in prompt.arguments if arg.get("required") and arg["name"] not in arguments]
+        if missing:
+            raise MCPError(INVALID_PARAMS, f"Missing prompt arguments: {', '.join(missing)}.")
+        self._open_state(ctx, f"prompt:{prompt.name}")
+        outcome = await prompt.render(ctx, **arguments)
+        if isinstance(outcome, InputRequired):
+            return self._input_required(outcome, ctx, f"prompt:{prompt.name}")
+        return {"description": prompt.description, "messages": outcome}
+
+    async def _complete(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        values: list[str] = []
+        if self.completer is not None:
+            values = await self.completer(params.get("ref") or {}, params.get("argument") or {})
+        return {"completion": {"values": values[:100], "total": len(values), "hasMore": len(values) > 100}}
+
+
+def _tool_outcome(outcome: Any) -> dict[str, Any]:
+    if isinstance(outcome, ToolResult):
+        return outcome.to_dict()
+    if isinstance(outcome, str):
+        return {"content": [{"type": "text", "text": outcome}], "isError": False}
+    if isinstance(outcome, list):
+        return {"content": outcome, "isError": False}
+    if isinstance(outcome, BaseModel | dict):
+        return ToolResult(outcome).to_dict()
+    raise TypeError(f"A tool returned {type(outcome).__name__}; return a ToolResult")
+
+
+def _contents(uri: str, mime_type: str, body: str | bytes) -> dict[str, Any]:
+    if isinstance(body, bytes):
+        return {"uri": uri, "mimeType": mime_type, "blob": base64.b64encode(body).decode()}
+    return {"uri": uri, "mimeType": mime_type, "text": body}
+
+
+def _docstring(handler: Handler) -> str:
+    return inspect.cleandoc(handler.__doc__ or "")
+
+
+_LISTS: dict[str, Callable[[MCPServer], dict[str, Any]]] = {
+    "tools": lambda s: {"tools": [tool.definition() for tool in s.tools.values()]},
+    "resources": lambda s: {
+        "resources": [w.listing() for w in s.widgets] + [r.listing() for r in s.resources.values()]
+    },
+    # Widget URIs are listed as (constant) templates too, as the original servers did.
+    "resourceTemplates": lambda s: {
+        "resourceTemplates": [w.template_listing() for w in s.widgets] + [t.listing() for t in s.resource_templates]
+    },
+    "prompts": lambda s: {"prompts": [p.listing() for p in s.prompts.values()]},
+}
+
+_METHODS: dict[str, Callable[[MCPServer, dict[str, Any], Context], Awaitable[dict[str, Any]]]] = {
+    "server/discover": MCPServer._discover,
+    "ping": MCPServer._ping,
+    "logging/setLevel": MCPServer._set_level,
+    "tools/list": MCPServer._tools_list,
+    "tools/call": MCPServer._tools_call,
+    "resources/list": MCPServer._resources_list,
+    "resources/read": MCPServer._resources_read,
+    "resources/templates/list": MCPServer._templates_list,
+    "resources/subscribe": MCPServer._subscribe,
+    "resources/unsubscribe": MCPServer._subscribe,
+    "prompts/list": MCPServer._prompts_list,
+    "prompts/get": MCPServer._prompts_get,
+    "completion/complete": MCPServer._complete,
+}
+_MODERN_ONLY = frozenset({"server/discover"})
+_LEGACY_ONLY = frozenset({"ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"})
+# Results that 2026-07-28 clients may cache, and so must carry ttlMs and cacheScope.
+CACHEABLE_METHODS = frozenset(
+    {"server/discover", "tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"}
+)
+

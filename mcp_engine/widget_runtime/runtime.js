@@ -1,0 +1,279 @@
+/*
+ * targetdemo widget runtime: inlined into every widget at <!-- mcp:widget-runtime --> when the
+ * engine serves it. It hides the two host dialects behind one small global, `Widget`:
+ *   - MCP Apps hosts (Claude, VS Code, Goose, ChatGPT, the /playground/): JSON-RPC over postMessage
+ *     to window.parent, protocol "2026-01-26".
+ *   - ChatGPT's `window.openai` object, preferred when present because it also persists widget state.
+ * Everything is event-driven: no polling, no timers. Data only ever arrives through tool results.
+ * Widget-facing API: docs/widgets.md.
+ */
+(() => {
+  "use strict";
+
+  const PROTOCOL_VERSION = "2026-01-26";
+  const openai = window.openai;
+  const root = document.documentElement;
+
+  const listeners = { result: [], input: [], cancel: [], context: [] };
+  let result = null;
+  let input = null;
+  let context = { theme: null, locale: navigator.language || "en-US", displayMode: "inline" };
+  let state = null;
+
+  const emit = (kind, ...args) => listeners[kind].forEach((cb) => cb(...args));
+  const subscribe = (kind, current) => (cb) => {
+    listeners[kind].push(cb);
+    // Late subscribers still see what already arrived: widget code may run after the result.
+    if (current() != null) cb(current());
+  };
+
+  function normalizeResult(raw) {
+    const r = raw || {};
+    return {
+      structuredContent: r.structuredContent ?? null,
+      content: Array.isArray(r.content) ? r.content : [],
+      meta: r._meta ?? r.meta ?? {},
+      isError: Boolean(r.isError),
+    };
+  }
+
+  function setResult(raw) {
+    result = normalizeResult(raw);
+    emit("result", result);
+  }
+
+  function setInput(args, partial) {
+    input = args || {};
+    emit("input", input, { partial });
+  }
+
+  /* ---------- theme, locale, host CSS variables ---------- */
+
+  let fontStyle = null;
+  function applyContext(patch) {
+    context = { ...context, ...patch };
+    if (context.theme) {
+      root.dataset.theme = context.theme;
+      root.style.colorScheme = context.theme;
+    }
+    if (context.locale) root.lang = context.locale;
+    if (context.displayMode) root.dataset.displayMode = context.displayMode;
+    const styles = patch.styles || {};
+    for (const [name, value] of Object.entries(styles.variables || {})) {
+      // Only custom properties: a host must not be able to restyle arbitrary properties here.
+      if (name.startsWith("--") && typeof value === "string") root.style.setProperty(name, value);
+    }
+    if (styles.css && typeof styles.css.fonts === "string") {
+      fontStyle = fontStyle || document.head.appendChild(document.createElement("style"));
+      fontStyle.textContent = styles.css.fonts;
+    }
+    emit("context", context);
+  }
+
+  /* ---------- size reporting (the host sizes the iframe to our content) ---------- */
+
+  function watchSize(report) {
+    if (typeof ResizeObserver !== "function") return;
+    let last = "";
+    new ResizeObserver(() => {
+      const rect = root.getBoundingClientRect();
+      const size = { width: Math.ceil(rect.width), height: Math.ceil(rect.height) };
+      const key = `${size.width}x${size.height}`;
+      if (key !== last) {
+        last = key; // a host that resizes us must not cause an echo loop
+        report(size);
+      }
+    }).observe(root);
+  }
+
+  /* ---------- host adapters: each provides call/message/context/link/state ---------- */
+
+  function openAiAdapter() {
+    const readContext = (g) => {
+      const patch = {};
+      for (const key of ["theme", "locale", "displayMode", "maxHeight", "safeArea", "userAgent"]) {
+        if (g[key] !== undefined) patch[key] = g[key];
+      }
+      return patch;
+    };
+    // ChatGPT's structured widget state: modelContent is shown to the model, privateContent is not.
+    const readState = (ws) => (ws && typeof ws === "object" && "privateContent" in ws ? ws.privateContent : ws);
+    let modelContent = openai.widgetState && openai.widgetState.modelContent;
+    state = readState(openai.widgetState) ?? null;
+    const saveState = () => openai.setWidgetState({ modelContent: modelContent ?? null, privateContent: state });
+
+    applyContext(readContext(openai));
+    if (openai.toolInput != null) setInput(openai.toolInput, false);
+    if (openai.toolOutput != null || openai.toolResponseMetadata != null) {
+      setResult({ structuredContent: openai.toolOutput, _meta: openai.toolResponseMetadata });
+    }
+
+    window.addEventListener("openai:set_globals", (event) => {
+      const globals = (event.detail && event.detail.globals) || {};
+      if ("toolInput" in globals) setInput(globals.toolInput, false);
+      if ("toolOutput" in globals || "toolResponseMetadata" in globals) {
+        setResult({ structuredContent: openai.toolOutput, _meta: openai.toolResponseMetadata });
+      }
+      if ("widgetState" in globals) state = readState(globals.widgetState) ?? null;
+      const patch = readContext(globals);
+      if (Object.keys(patch).length) applyContext(patch);
+    });
+
+    if (typeof openai.notifyIntrinsicHeight === "function") {
+      watchSize(({ height }) => openai.notifyIntrinsicHeight(height));
+    }
+
+    return {
+      host: "openai",
+      callTool: async (name, args) => normalizeResult(await openai.callTool(name, args || {})),
+      sendMessage: (text) => openai.sendFollowUpMessage({ prompt: text }),
+      updateModelContext: ({ text, structuredContent } = {}) => {
+        modelContent = { text: text ?? null, structuredContent: structuredContent ?? null };
+        return saveState();
+      },
+      openLink: (url) => openai.openExternal({ href: url }),
+      saveState,
+    };
+  }
+
+  function mcpAppsAdapter() {
+    const pending = new Map();
+    let nextId = 1;
+    // The host's origin is unknowable from inside a sandboxed (opaque-origin) frame, so we post with
+    // "*" and instead only accept messages whose source is our parent window.
+    const post = (message) => window.parent.postMessage({ jsonrpc: "2.0", ...message }, "*");
+    const send = (method, params) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        post({ id, method, params });
+      });
+    const notify = (method, params) => post({ method, params });
+
+    const hostRequests = {
+      "ui/resource-teardown": () => ({}),
+      ping: () => ({}),
+    };
+    const hostNotifications = {
+      "ui/notifications/tool-input": (p) => setInput(p.arguments, false),
+      "ui/notifications/tool-input-partial": (p) => setInput(p.arguments, true),
+      "ui/notifications/tool-result": (p) => setResult(p),
+      "ui/notifications/tool-cancelled": (p) => emit("cancel", p.reason ?? null),
+      "ui/notifications/host-context-changed": (p) => applyContext(p),
+    };
+
+    window.addEventListener("message", (event) => {
+      const msg = event.data;
+      if (event.source !== window.parent || !msg || msg.jsonrpc !== "2.0") return;
+      if (msg.method === undefined) {
+        const call = pending.get(msg.id);
+        if (!call) return;
+        pending.delete(msg.id);
+        if (msg.error) call.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+        else call.resolve(msg.result);
+      } else if (msg.id !== undefined) {
+        const handler = hostRequests[msg.method];
+        if (handler) post({ id: msg.id, result: handler(msg.params || {}) });
+        else post({ id: msg.id, error: { code: -32601, message: `Method not found: ${msg.method}` } });
+      } else if (hostNotifications[msg.method]) {
+        hostNotifications[msg.method](msg.params || {});
+      }
+    });
+
+    // Requests wait for the handshake: the host may not answer anything before it.
+    const ready = send("ui/initialize", {
+      protocolVersion: PROTOCOL_VERSION,
+      appInfo: { name: root.dataset.widget || document.title || "targetdemo-widget", version: "1" },
+      appCapabilities: { availableDisplayModes: ["inline"] },
+    }).then((init) => {
+      applyContext((init && init.hostContext) || {});
+      notify("ui/notifications/initialized", {});
+      watchSize((size) => notify("ui/notifications/size-changed", size));
+    });
+    const request = (method, params) => ready.then(() => send(method, params));
+
+    return {
+      host: "mcp-apps",
+      callTool: async (name, args) => normalizeResult(await request("tools/call", { name, arguments: args || {} })),
+      sendMessage: (text) => request("ui/message", { role: "user", content: [{ type: "text", text }] }),
+      updateModelContext: ({ text, structuredContent } = {}) => {
+        const params = {};
+        if (text != null) params.content = [{ type: "text", text }];
+        if (structuredContent != null) params.structuredContent = structuredContent;
+        return request("ui/update-model-context", params);
+      },
+      openLink: (url) => request("ui/open-link", { url }),
+      // MCP Apps has no widget-state message, and a sandboxed srcdoc frame has no storage:
+      // state lives for the lifetime of this frame only.
+      saveState: () => Promise.resolve(),
+    };
+  }
+
+  function standaloneAdapter() {
+    // Opened directly (no host): render nothing-from-nowhere, reject host calls clearly.
+    const unavailable = () => Promise.reject(new Error("No MCP Apps host or window.openai present"));
+    return {
+      host: "none",
+      callTool: unavailable,
+      sendMessage: unavailable,
+      updateModelContext: unavailable,
+      openLink: unavailable,
+      saveState: () => Promise.resolve(),
+    };
+  }
+
+  const adapter = openai ? openAiAdapter() : window.parent !== window ? mcpAppsAdapter() : standaloneAdapter();
+
+  /* ---------- DOM helper: text and attributes only, never HTML parsing ---------- */
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value == null || value === false) continue;
+      if (name.startsWith("on") && typeof value === "function") {
+        node.addEventListener(name.slice(2).toLowerCase(), value);
+      } else {
+        node.setAttribute(name, value === true ? "" : String(value));
+      }
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child == null || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const priceFormats = new Map();
+  function formatPrice(amount, currency = "USD") {
+    const key = `${context.locale}|${currency}`;
+    if (!priceFormats.has(key)) {
+      priceFormats.set(key, new Intl.NumberFormat(context.locale || undefined, { style: "currency", currency }));
+    }
+    // Prices travel as decimal strings ("19.99") so the server never rounds through floats.
+    return priceFormats.get(key).format(Number(amount));
+  }
+
+  window.Widget = Object.freeze({
+    host: adapter.host,
+    onResult: subscribe("result", () => result),
+    onInput: subscribe("input", () => input),
+    onCancel: (cb) => void listeners.cancel.push(cb),
+    onContext: subscribe("context", () => context),
+    get context() {
+      return context;
+    },
+    get state() {
+      return state;
+    },
+    set state(value) {
+      state = value;
+      adapter.saveState();
+    },
+    callTool: (name, args) => adapter.callTool(name, args),
+    sendMessage: (text) => adapter.sendMessage(String(text)),
+    updateModelContext: (update) => adapter.updateModelContext(update),
+    openLink: (url) => adapter.openLink(String(url)),
+    formatPrice,
+    el,
+  });
+})();

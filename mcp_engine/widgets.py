@@ -1,0 +1,106 @@
+"""Widget templates served as MCP Apps resources (``text/html;profile=mcp-app``).
+
+A widget is one HTML file under ``templates/widgets/``. When served, the shared runtime and
+stylesheet are inlined at the ``<!-- mcp:widget-runtime -->`` marker, so the resource loads nothing
+from elsewhere. The URI carries a hash of the final HTML: hosts cache templates by URI, so a
+changed widget must get a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import get_template
+
+RUNTIME_MARKER = "<!-- mcp:widget-runtime -->"
+MIME_TYPE = "text/html;profile=mcp-app"
+RUNTIME_DIR = Path(__file__).resolve().parent / "widget_runtime"
+
+Domains = Sequence[str] | Callable[[], Sequence[str]]
+
+
+def _runtime_block() -> str:
+    css = (RUNTIME_DIR / "base.css").read_text()
+    js = (RUNTIME_DIR / "runtime.js").read_text()
+    # A literal "</script>" inside the inlined code would end the element early.
+    js = js.replace("</script", "<\\/script")
+    return f"<style>\n{css}\n</style>\n<script>\n{js}\n</script>"
+
+
+@dataclass(eq=False)
+class Widget:
+    server_name: str
+    name: str
+    title: str
+    description: str
+    prefers_border: bool = True
+    connect_domains: Domains = ()
+    resource_domains: Domains = ()
+    redirect_domains: Domains = ()
+
+    @property
+    def template_name(self) -> str:
+        return f"widgets/{self.name}.html"
+
+    @cached_property
+    def html(self) -> str:
+        source: str = get_template(self.template_name).template.source  # type: ignore[attr-defined]
+        if RUNTIME_MARKER not in source:
+            raise ValueError(f"{self.template_name} lacks the {RUNTIME_MARKER} marker in <head>")
+        return source.replace(RUNTIME_MARKER, _runtime_block(), 1)
+
+    @cached_property
+    def uri(self) -> str:
+        digest = hashlib.sha256(self.html.encode()).hexdigest()[:12]
+        return f"ui://{self.server_name}/{self.name}-{digest}.html"
+
+    def answers(self, uri: str) -> bool:
+        """True for this widget's URI of any version: hosts may ask for one cached before a deploy."""
+        prefix = f"ui://{self.server_name}/{self.name}-"
+        return uri == self.uri or (uri.startswith(prefix) and uri.endswith(".html") and len(uri) == len(self.uri))
+
+    @cached_property
+    def meta(self) -> dict[str, Any]:
+        connect = _resolve(self.connect_domains)
+        resources = _resolve(self.resource_domains)
+        redirects = _resolve(self.redirect_domains)
+        return {
+            "ui": {
+                "prefersBorder": self.prefers_border,
+                "csp": {"connectDomains": connect, "resourceDomains": resources},
+            },
+            "openai/widgetDescription": self.description,
+            "openai/widgetPrefersBorder": self.prefers_border,
+            "openai/widgetCSP": {
+                "connect_domains": connect,
+                "resource_domains": resources,
+                "redirect_domains": redirects,
+            },
+        }
+
+    def listing(self) -> dict[str, Any]:
+        return {
+            "uri": self.uri,
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "mimeType": MIME_TYPE,
+            "_meta": self.meta,
+        }
+
+    def template_listing(self) -> dict[str, Any]:
+        listing = self.listing()
+        listing["uriTemplate"] = listing.pop("uri")
+        return listing
+
+    def contents(self, uri: str) -> dict[str, Any]:
+        return {"uri": uri, "mimeType": MIME_TYPE, "text": self.html, "_meta": self.meta}
+
+
+def _resolve(domains: Domains) -> list[str]:
+    return list(domains() if callable(domains) else domains)

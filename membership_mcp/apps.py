@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class MembershipMCPConfig(AppConfig):
+    name = "membership_mcp"

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SearchMCPConfig(AppConfig):
+    name = "search_mcp"

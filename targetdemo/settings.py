@@ -1,0 +1,198 @@
+"""Settings for targetdemo, read from the environment (see README, "Configuration").
+
+With nothing set, the app runs embedded: SQLite, local-memory cache and the in-memory
+channel layer. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from targetdemo.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_origin_list,
+    env_str,
+    env_url,
+    redis_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (a long random string).")
+    SECRET_KEY = "django-insecure-development-only-key-not-for-production"
+
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off, e.g. ALLOWED_HOSTS=shop.example.com.")
+
+# Browsers that may talk to the MCP endpoints directly: the app itself plus configured hosts.
+# Requests without an Origin header (server-side MCP clients) are always accepted.
+MCP_ALLOWED_ORIGINS = env_origin_list(
+    "MCP_ALLOWED_ORIGINS",
+    [PUBLIC_BASE_URL, "http://localhost:8000", "http://127.0.0.1:8000"],
+)
+MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
+MCP_MAX_BODY_BYTES = env_int("MCP_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+MCP_SESSION_TTL_SECONDS = env_int("MCP_SESSION_TTL_SECONDS", 24 * 3600, minimum=60)
+MCP_SSE_KEEPALIVE_SECONDS = env_int("MCP_SSE_KEEPALIVE_SECONDS", 15, minimum=1)
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "corsheaders",
+    "rest_framework",
+    "mcp_engine",
+    "auth_mcp",
+    "search_mcp",
+    "checkout_mcp",
+    "membership_mcp",
+    "playground",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "targetdemo.urls"
+ASGI_APPLICATION = "targetdemo.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url("DATABASE_URL")
+    or {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / env_str("SQLITE_PATH", "db.sqlite3")}
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the async tools and the DRF views write without "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+
+REDIS_URL = redis_url("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "KEY_PREFIX": "targetdemo",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "targetdemo"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+# Widgets are rendered by ChatGPT and MCP Apps hosts on their own sandbox origins; only those
+# (and the app itself, for the playground) may call the widget callback API from a browser.
+CORS_ALLOWED_ORIGINS = env_origin_list(
+    "CORS_ALLOWED_ORIGINS",
+    ["https://chatgpt.com", "https://web-sandbox.oaiusercontent.com", PUBLIC_BASE_URL],
+)
+CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://[a-z0-9-]+\.oaiusercontent\.com$"]
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ["content-type", "idempotency-key", "authorization"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
+
+# Sign-in (auth_mcp) ------------------------------------------------------------------------------
+# Shopper sessions expire after this long without a tool call or widget callback that uses them.
+SHOPPER_SESSION_IDLE_SECONDS = env_int("SHOPPER_SESSION_IDLE_SECONDS", 600, minimum=60)
+# Demo conveniences: DEMO_MODE returns the one-time code to the widget as `demo_code` so presenters
+# need no phone; DEMO_OPEN_SIGNIN creates a shopper for an unknown email on first sign-in.
+DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
+DEMO_OPEN_SIGNIN = env_bool("DEMO_OPEN_SIGNIN", False)
+# POST /api/demo/reset accepts `Authorization: Bearer <this>`; unset means staff users only.
+DEMO_RESET_TOKEN = env_str("DEMO_RESET_TOKEN")
+# Models whose rows the demo reset deletes, besides shopper sessions, codes and the SMS outbox.
+# Labels of models that don't exist (yet) are skipped.
+DEMO_RESET_MODELS = env_list(
+    "DEMO_RESET_MODELS", ["checkout_mcp.Order", "checkout_mcp.Cart", "membership_mcp.Membership"]
+)
+# DRF throttle rates ("<count>/<sec|min|hour|day>") for the sign-in callbacks.
+SIGN_IN_RATE_PER_SESSION = env_str("SIGN_IN_RATE_PER_SESSION", "20/min")
+SIGN_IN_RATE_PER_EMAIL = env_str("SIGN_IN_RATE_PER_EMAIL", "10/min")

@@ -1,0 +1,107 @@
+"""Start the real app in a daphne subprocess for tests that need a live server.
+
+Tests talk to it over real sockets, the way MCP hosts and browsers do. Each server gets its own
+SQLite file (migrated first) unless DATABASE_URL is set, in which case it shares that database.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def server_env(tmp_dir: Path, **overrides: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "targetdemo.settings")
+    env.setdefault("DEBUG", "1")
+    env.setdefault("MCP_CONFORMANCE_FIXTURES", "1")
+    env.setdefault("LOG_LEVEL", "WARNING")
+    if not env.get("DATABASE_URL"):
+        env["SQLITE_PATH"] = str(tmp_dir / "live.sqlite3")
+    env.update(overrides)
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
+@contextmanager
+def live_server(tmp_dir: Path, *, port: int | None = None, migrated: bool = False, **env_overrides: str) -> Iterator[LiveServer]:
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    env = server_env(tmp_dir, **env_overrides)
+    if not migrated:
+        migrate(env)
+    port = port or free_port()
+    log_path = tmp_dir / f"daphne-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "targetdemo.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(url=f"http://127.0.0.1:{port}", port=port, process=process, env=env, log_path=log_path)
+    try:
+        wait_until_up(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def wait_until_up(server: LiveServer, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"daphne exited early:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"daphne did not answer /healthz within {timeout}s:\n{server.log()}")
