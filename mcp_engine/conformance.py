@@ -98,6 +98,12 @@ async def test_error_handling() -> str:
     raise ToolError("This tool intentionally returns an error for testing")
 
 
+@server.tool(name="test_unexpected_failure", title="Unexpected failure", **plain)
+async def test_unexpected_failure() -> str:
+    """Fails with a bug, to prove clients get -32603 and no stack trace"""
+    raise RuntimeError("secret internal detail that must not leak")
+
+
 # -- notifications during a call ----------------------------------------------------------------
 
 

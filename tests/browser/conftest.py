@@ -1,0 +1,80 @@
+"""Real-browser fixtures: Debian's chromium driven by Playwright, pointed at /playground/.
+
+The playground is the MCP Apps host under test; it exposes window.__playground so tests drive it
+deterministically (connect, call a tool, toggle theme and host mode) and read its transcript.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.browser.widget_cases import HOST_MODES, WIDGET_CASES, WidgetCase
+from tests.browser.driver import Playground
+from tests.liveserver import ROOT, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+AXE_PATH = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-dejavu-core")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_PATH.exists():
+        pytest.skip(f"axe-core is not installed at {AXE_PATH}: run npm ci in tools/")
+    return AXE_PATH.read_text()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture(params=WIDGET_CASES, ids=str)
+def widget_case(request: pytest.FixtureRequest) -> WidgetCase:
+    case: WidgetCase = request.param
+    return case
+
+
+@pytest.fixture(params=HOST_MODES)
+def host_mode(request: pytest.FixtureRequest) -> str:
+    mode: str = request.param
+    return mode
+
+
+@pytest.fixture
+def playground(browser: Any, live: LiveServer, host_mode: str) -> Iterator[Playground]:
+    # Reduced motion: no transitions, so colours and screenshots are final when we read them.
+    context = browser.new_context(reduced_motion="reduce", color_scheme="light", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        playground = Playground(page, live).open()
+        playground.set_theme("light")
+        playground.set_host_mode(host_mode)
+        yield playground
+    finally:
+        context.close()
