@@ -29,7 +29,7 @@ install-test: $(VENV)/.installed-test
 ## Serve the app on 127.0.0.1:$(PORT) with the embedded defaults (SQLite, local memory, no services).
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole suite on the embedded defaults. Tests about PostgreSQL or Redis use the machine's.
 test: install-test

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,7 +29,9 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from mcp_engine import sessions
 from mcp_engine.context import Context
-from mcp_engine.errors import INVALID_REQUEST, MCPError, http_status_for
+from mcp_engine.errors import INVALID_REQUEST, MCPError, http_status_for, rate_limited
+from mcp_engine.observability import RATE_LIMITED, request_id, stream_open
+from mcp_engine.ratelimit import RateLimit
 from mcp_engine.protocol import (
     ASSUMED_LEGACY_VERSION,
     Message,
@@ -76,8 +79,12 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         self.size = 0
         self.task: asyncio.Task[None] | None = None
         self.headers: dict[str, list[str]] = {}
+        self.trace_id = ""
 
     async def http_request(self, message: dict[str, Any]) -> None:
+        if not self.trace_id:
+            self.headers = _headers(self.scope)
+            self.trace_id = request_id(self.header("x-request-id"))
         chunk = message.get("body", b"")
         self.size += len(chunk)
         if self.size <= settings.MCP_MAX_BODY_BYTES:
@@ -99,12 +106,18 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         raise StopConsumer()
 
     async def guarded(self, body: bytes) -> None:
-        self.headers = _headers(self.scope)
         refusal = self.refusal()
         if refusal is not None:
             status, text = refusal
             await self.send_json(status, error_response(None, MCPError(INVALID_REQUEST, text)))
             return
+        limit = _address_limit()
+        if limit is not None:
+            wait = await limit.hit(f"mcp-address:{self.client_address()}")
+            if wait:
+                RATE_LIMITED.labels(self.server.name, "address").inc()
+                await self.send_error(None, rate_limited(wait, "client address"), modern=True)
+                return
         try:
             await self.handle(body)
         except asyncio.CancelledError:
@@ -131,6 +144,24 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         values = self.headers.get(name)
         return values[0] if values else None
 
+    def client_address(self) -> str:
+        forwarded = self.header("x-forwarded-for") if settings.MCP_TRUST_X_FORWARDED_FOR else None
+        if forwarded:
+            # The proxy we trust appends the address it saw: the last entry is the one to believe.
+            return forwarded.split(",")[-1].strip()
+        client = self.scope.get("client") or ("unknown", 0)
+        return str(client[0])
+
+    async def send_headers(self, *, status: int = 200, headers: Any = None) -> None:
+        await super().send_headers(status=status, headers=[*(headers or []), (b"x-request-id", self.trace_id.encode())])
+
+    async def send_error(self, message_id: Any, error: MCPError, *, modern: bool) -> None:
+        headers = [(b"retry-after", str(error.retry_after).encode())] if error.retry_after else []
+        await self.send_json(http_status_for(error, modern=modern), error_response(message_id, error), headers)
+
+    def context(self, **fields: Any) -> Context:
+        return Context(server=self.server, trace_id=self.trace_id, **fields)
+
     def accepts(self, media_type: bytes) -> bool:
         accept = (self.header("accept") or "*/*").encode()
         return media_type in accept or b"*/*" in accept
@@ -148,19 +179,28 @@ class BaseMCPConsumer(AsyncHttpConsumer):
     async def send_event(self, data: str, event: str = "message") -> None:
         await self.send_body(f"event: {event}\ndata: {data}\n\n".encode(), more_body=True)
 
-    async def relay(self, channel: str, *, first: bytes = b"") -> None:
-        """Forward channel-layer messages to the open SSE stream until the client leaves."""
+    async def relay(self, channel: str, pick: Callable[[dict[str, Any]], str | None] | None = None) -> None:
+        """Forward channel-layer messages to the open SSE stream until the client leaves.
+
+        Runs until ``http.disconnect`` cancels it. Keep-alive comments stop proxies from closing
+        an idle stream. The pending receive is never cancelled for a keep-alive: the Redis
+        layer unsubscribes a channel whose receive is cancelled, and would drop what arrives next.
+        """
         layer = get_channel_layer()
-        if first:
-            await self.send_body(first, more_body=True)
-        while True:
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), settings.MCP_SSE_KEEPALIVE_SECONDS)
-            except TimeoutError:
-                await self.send_body(b": keep-alive\n\n", more_body=True)
-                continue
-            if message.get("type") == "mcp.message":
-                await self.send_event(message["data"])
+        pick = pick or _session_message
+        pending = asyncio.ensure_future(layer.receive(channel))
+        try:
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=settings.MCP_SSE_KEEPALIVE_SECONDS)
+                if not done:
+                    await self.send_body(b": keep-alive\n\n", more_body=True)
+                    continue
+                data = pick(pending.result())
+                pending = asyncio.ensure_future(layer.receive(channel))
+                if data is not None:
+                    await self.send_event(data)
+        finally:
+            pending.cancel()
 
     # -- handshake-era sessions --------------------------------------------------------------
 
@@ -168,8 +208,7 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         if message.method == "logging/setLevel" and isinstance(message.params.get("level"), str):
             session.log_level = message.params["level"]
         meta = message.meta or {}
-        ctx = Context(
-            server=self.server,
+        ctx = self.context(
             modern=False,
             protocol_version=session.protocol_version or ASSUMED_LEGACY_VERSION,
             client_capabilities=session.client_capabilities,
@@ -244,14 +283,13 @@ class MCPConsumer(BaseMCPConsumer):
         try:
             envelope = modern_envelope(message, self.headers, self.server)
         except MCPError as exc:
-            await self.send_json(http_status_for(exc.code, modern=True), error_response(message.id, exc))
+            await self.send_error(message.id, exc, modern=True)
             return
         if message.method == "subscriptions/listen":
             await self.listen(message)
             return
         reply = Reply(self)
-        ctx = Context(
-            server=self.server,
+        ctx = self.context(
             modern=True,
             protocol_version=envelope.protocol_version,
             client_capabilities=envelope.client_capabilities,
@@ -264,7 +302,7 @@ class MCPConsumer(BaseMCPConsumer):
             emit=reply.emit,
         )
         response, error = await answer(self.server, message, ctx)
-        await reply.finish(response, http_status_for(error.code, modern=True) if error else 200)
+        await reply.finish(response, error, modern=True)
 
     async def listen(self, message: Message) -> None:
         """``subscriptions/listen``: acknowledge, then forward list changes until the client leaves."""
@@ -281,17 +319,10 @@ class MCPConsumer(BaseMCPConsumer):
         group = sessions.group_for_server(self.server.name)
         await layer.group_add(group, channel)
         try:
-            await self.open_stream()
-            await self.send_event(dumps(ack))
-            while True:
-                try:
-                    event = await asyncio.wait_for(layer.receive(channel), settings.MCP_SSE_KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    await self.send_body(b": keep-alive\n\n", more_body=True)
-                    continue
-                if event.get("type") == "mcp.list_changed" and honoured.get(event["kind"]):
-                    note = {"jsonrpc": "2.0", "method": event["method"], "params": {"_meta": subscription}}
-                    await self.send_event(dumps(note))
+            with stream_open(self.server.name, "listen"):
+                await self.open_stream()
+                await self.send_event(dumps(ack))
+                await self.relay(channel, lambda event: _list_change(event, honoured, subscription))
         finally:
             await layer.group_discard(group, channel)
 
@@ -341,7 +372,7 @@ class MCPConsumer(BaseMCPConsumer):
             return
         reply = Reply(self, session_id=session.id)
         response, error = await self.legacy_request(session, message, reply)
-        await reply.finish(response, http_status_for(error.code, modern=False) if error else 200)
+        await reply.finish(response, error, modern=False)
 
     async def session_stream(self) -> None:
         session = await self.current_session()
@@ -356,8 +387,9 @@ class MCPConsumer(BaseMCPConsumer):
         for group in groups:
             await layer.group_add(group, channel)
         try:
-            await self.open_stream()
-            await self.relay(channel)
+            with stream_open(self.server.name, "session"):
+                await self.open_stream()
+                await self.relay(channel)
         finally:
             for group in groups:
                 await layer.group_discard(group, channel)
@@ -383,8 +415,10 @@ class MCPConsumer(BaseMCPConsumer):
             await layer.group_add(group, channel)
         endpoint = f"{self.scope['path'].rstrip('/')}/messages?sessionId={session.id}"
         try:
-            await self.open_stream()
-            await self.relay(channel, first=f"event: endpoint\ndata: {endpoint}\n\n".encode())
+            with stream_open(self.server.name, "sse"):
+                await self.open_stream()
+                await self.send_event(endpoint, event="endpoint")
+                await self.relay(channel)
         finally:
             for group in groups:
                 await layer.group_discard(group, channel)
@@ -429,10 +463,9 @@ class SSEMessageConsumer(BaseMCPConsumer):
             try:
                 envelope = modern_envelope(message, None, self.server)
             except MCPError as exc:
-                await reply.finish(error_response(message.id, exc), 200)
+                await reply.finish(error_response(message.id, exc), exc, modern=True)
                 return
-            ctx = Context(
-                server=self.server,
+            ctx = self.context(
                 modern=True,
                 protocol_version=envelope.protocol_version,
                 client_capabilities=envelope.client_capabilities,
@@ -455,7 +488,7 @@ class SSEMessageConsumer(BaseMCPConsumer):
             response = result_response(message.id, self.server.initialize_result(session.protocol_version))
         else:
             response, _ = await self.legacy_request(session, message, reply)
-        await reply.finish(response, 200)
+        await reply.finish(response, None, modern=False)
 
 
 class Reply:
@@ -483,14 +516,16 @@ class Reply:
             await self.consumer.open_stream()
         await self.consumer.send_event(dumps(payload))
 
-    async def finish(self, response: dict[str, Any], status: int) -> None:
+    async def finish(self, response: dict[str, Any], error: MCPError | None, *, modern: bool) -> None:
         if self.via_session:
             await self._to_session(response)
         elif self.streaming:
             await self.consumer.send_event(dumps(response))
             await self.consumer.send_body(b"")
         elif self.consumer.accepts(JSON):
-            await self.consumer.send_json(status, response)
+            status = http_status_for(error, modern=modern) if error else 200
+            headers = [(b"retry-after", str(error.retry_after).encode())] if error and error.retry_after else []
+            await self.consumer.send_json(status, response, headers)
         else:
             await self.consumer.open_stream()
             await self.consumer.send_event(dumps(response))
@@ -518,6 +553,21 @@ class Reply:
         assert self.session_id is not None
         group = sessions.group_for_session(self.session_id)
         await get_channel_layer().group_send(group, {"type": "mcp.message", "data": dumps(payload)})
+
+
+def _session_message(event: dict[str, Any]) -> str | None:
+    return event["data"] if event.get("type") == "mcp.message" else None
+
+
+def _list_change(event: dict[str, Any], honoured: dict[str, bool], subscription: dict[str, Any]) -> str | None:
+    if event.get("type") != "mcp.list_changed" or not honoured.get(event["kind"]):
+        return None
+    return dumps({"jsonrpc": "2.0", "method": event["method"], "params": {"_meta": subscription}})
+
+
+@functools.cache
+def _address_limit() -> RateLimit | None:
+    return RateLimit.parse(settings.MCP_RATE_LIMIT_PER_ADDRESS)
 
 
 def _headers(scope: dict[str, Any]) -> dict[str, list[str]]:

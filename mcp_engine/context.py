@@ -28,6 +28,7 @@ class Context:
         "session_id",
         "input_responses",
         "request_state",
+        "trace_id",
         "_emit",
         "_ask",
     )
@@ -46,6 +47,7 @@ class Context:
         session_id: str | None = None,
         input_responses: dict[str, Any] | None = None,
         request_state: str | None = None,
+        trace_id: str = "",
         emit: Emit | None = None,
         ask: Ask | None = None,
     ) -> None:
@@ -60,6 +62,7 @@ class Context:
         self.session_id = session_id
         self.input_responses = input_responses
         self.request_state = request_state
+        self.trace_id = trace_id
         self._emit = emit
         self._ask = ask
 

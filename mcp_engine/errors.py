@@ -45,8 +45,10 @@ _MODERN_STATUS = {
 _LEGACY_STATUS = {PARSE_ERROR: 400, INVALID_REQUEST: 400}
 
 
-def http_status_for(code: int, *, modern: bool) -> int:
-    return (_MODERN_STATUS if modern else _LEGACY_STATUS).get(code, 200)
+def http_status_for(error: MCPError, *, modern: bool) -> int:
+    if error.http_status is not None:
+        return error.http_status
+    return (_MODERN_STATUS if modern else _LEGACY_STATUS).get(error.code, 200)
 
 
 class MCPError(Exception):
@@ -57,12 +59,26 @@ class MCPError(Exception):
         self.code = code
         self.message = message
         self.data = data
+        # Set when the refusal has its own HTTP meaning (429 and its Retry-After).
+        self.http_status: int | None = None
+        self.retry_after: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.data is not None:
             error["data"] = self.data
         return error
+
+
+RATE_LIMITED = -32029  # in the implementation range the 2026-07-28 spec leaves to servers
+
+
+def rate_limited(retry_after: int, who: str) -> MCPError:
+    error = MCPError(RATE_LIMITED, f"Too many requests from this {who}; retry after {retry_after} seconds.",
+                     {"retryAfter": retry_after})
+    error.http_status = 429
+    error.retry_after = retry_after
+    return error
 
 
 class ToolError(Exception):

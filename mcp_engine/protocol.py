@@ -11,7 +11,6 @@ import base64
 import binascii
 import json
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,8 @@ from mcp_engine.errors import (
     UNSUPPORTED_PROTOCOL_VERSION,
     MCPError,
 )
-from mcp_engine.server import CACHEABLE_METHODS, MCPServer
+from mcp_engine.observability import REQUESTS
+from mcp_engine.server import CACHEABLE_METHODS, KNOWN_METHODS, MCPServer
 
 logger = logging.getLogger("mcp_engine")
 
@@ -241,14 +241,14 @@ def result_response(message_id: Any, result: dict[str, Any]) -> dict[str, Any]:
 async def answer(server: MCPServer, message: Message, ctx: Context) -> tuple[dict[str, Any], MCPError | None]:
     """Run one request; returns the JSON-RPC response and the error it carries, if any."""
     method = message.method or ""
+    REQUESTS.labels(server.name, method if method in KNOWN_METHODS else "other", "modern" if ctx.modern else "legacy").inc()
     try:
         result = await server.handle(method, message.params, ctx)
     except MCPError as exc:
         return error_response(message.id, exc), exc
     except Exception:
-        incident = uuid.uuid4().hex[:12]
-        logger.exception("MCP %s failed on %s (incident %s)", method, server.name, incident)
-        exc = MCPError(INTERNAL_ERROR, f"Internal error; the server logged it as incident {incident}.")
+        logger.exception("MCP %s failed on %s", method, server.name, extra={"request_id": ctx.trace_id, "server": server.name})
+        exc = MCPError(INTERNAL_ERROR, f"Internal error; the server logged it as incident {ctx.trace_id}.")
         return error_response(message.id, exc), exc
     if ctx.modern:
         result = _modern_result(server, method, message, result)

@@ -7,18 +7,23 @@ hand it decoded requests. Nothing here knows about HTTP, sessions or shopping.
 from __future__ import annotations
 
 import base64
+import functools
 import inspect
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
 from mcp_engine.context import LOG_LEVELS, Context
-from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError
+from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError, rate_limited
+from mcp_engine.observability import RATE_LIMITED, TOOL_CALLS, TOOL_SECONDS, logger, pseudonym
+from mcp_engine.ratelimit import RateLimit
 from mcp_engine.tools import InputRequired, Tool, ToolResult, annotations, tool_error_result
 from mcp_engine.widgets import Widget
 
@@ -94,6 +99,7 @@ class MCPServer:
         title: str | None = None,
         instructions: str = "",
         list_ttl_ms: int = 300_000,
+        principal_argument: str | None = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -101,6 +107,9 @@ class MCPServer:
         self.instructions = instructions
         # Lists only change with a deploy, so hosts may cache them; 0 for servers that mutate them.
         self.list_ttl_ms = list_ttl_ms
+        # The tool argument that names who is calling (a shopper handle): rate limits and logs
+        # are kept per principal, and logs only ever show it hashed.
+        self.principal_argument = principal_argument
         self.tools: dict[str, Tool] = {}
         self.widgets: list[Widget] = []
         self.resources: dict[str, Resource] = {}
@@ -285,7 +294,43 @@ class MCPServer:
             arguments = {}
         if not isinstance(arguments, dict):
             raise MCPError(INVALID_PARAMS, "params.arguments must be an object of named arguments.")
-        self._open_state(ctx, f"tool:{name}")
+        principal = arguments.get(self.principal_argument) if self.principal_argument else None
+        principal = principal if isinstance(principal, str) and principal else None
+        started = time.perf_counter()
+        outcome = "internal_error"
+        try:
+            result = await self._run_tool(tool, arguments, principal, ctx)
+            outcome = "input_required" if result.get("resultType") == "input_required" else (
+                "tool_error" if result.get("isError") else "ok"
+            )
+            return result
+        except MCPError:
+            outcome = "protocol_error"
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            TOOL_CALLS.labels(self.name, name, outcome).inc()
+            TOOL_SECONDS.labels(self.name, name).observe(elapsed)
+            logger.info(
+                "tool call",
+                extra={
+                    "request_id": ctx.trace_id,
+                    "server": self.name,
+                    "tool": name,
+                    "outcome": outcome,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "shopper": pseudonym(principal) if principal else None,
+                },
+            )
+
+    async def _run_tool(self, tool: Tool, arguments: dict[str, Any], principal: str | None, ctx: Context) -> dict[str, Any]:
+        limit = _shopper_limit()
+        if principal is not None and limit is not None:
+            wait = await limit.hit(f"mcp-shopper:{self.name}:{principal}")
+            if wait:
+                RATE_LIMITED.labels(self.name, "shopper").inc()
+                raise rate_limited(wait, "shopper session")
+        self._open_state(ctx, f"tool:{tool.name}")
         try:
             kwargs = tool.parse_arguments(arguments)
             if tool.context_param:
@@ -294,7 +339,7 @@ class MCPServer:
         except ToolError as exc:
             return tool_error_result(str(exc))
         if isinstance(outcome, InputRequired):
-            return self._input_required(outcome, ctx, f"tool:{name}")
+            return self._input_required(outcome, ctx, f"tool:{tool.name}")
         return _tool_outcome(outcome)
 
     # requestState goes to the client signed and comes back verified, so handlers can trust it
@@ -375,6 +420,11 @@ class MCPServer:
         return {"completion": {"values": values[:100], "total": len(values), "hasMore": len(values) > 100}}
 
 
+@functools.cache
+def _shopper_limit() -> RateLimit | None:
+    return RateLimit.parse(settings.MCP_RATE_LIMIT_PER_SHOPPER)
+
+
 def _tool_outcome(outcome: Any) -> dict[str, Any]:
     if isinstance(outcome, ToolResult):
         return outcome.to_dict()
@@ -424,6 +474,7 @@ _METHODS: dict[str, Callable[[MCPServer, dict[str, Any], Context], Awaitable[dic
     "prompts/get": MCPServer._prompts_get,
     "completion/complete": MCPServer._complete,
 }
+KNOWN_METHODS = frozenset(_METHODS) | {"initialize", "subscriptions/listen"}
 _MODERN_ONLY = frozenset({"server/discover"})
 _LEGACY_ONLY = frozenset({"ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"})
 # Results that 2026-07-28 clients may cache, and so must carry ttlMs and cacheScope.

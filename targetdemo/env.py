@@ -63,6 +63,15 @@ def env_origin_list(name: str, default: list[str]) -> list[str]:
     return [origin.rstrip("/") for origin in origins]
 
 
+def env_rate(name: str, default: str) -> str:
+    """A rate such as ``100/60`` (requests per seconds), or ``0`` for no limit."""
+    raw = env_str(name, default)
+    count, _, seconds = raw.partition("/")
+    if raw in {"0", "off"} or (count.isdigit() and int(count) > 0 and seconds.isdigit() and int(seconds) > 0):
+        return raw
+    raise ImproperlyConfigured(f"{name} must look like 100/60 (requests per seconds) or 0 for no limit; got {raw!r}.")
+
+
 def env_url(name: str, default: str) -> str:
     raw = env_str(name, default)
     parts = urlsplit(raw)

@@ -16,6 +16,7 @@ from targetdemo.env import (
     env_int,
     env_list,
     env_origin_list,
+    env_rate,
     env_str,
     env_url,
     redis_url,
@@ -45,6 +46,12 @@ MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
 MCP_MAX_BODY_BYTES = env_int("MCP_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
 MCP_SESSION_TTL_SECONDS = env_int("MCP_SESSION_TTL_SECONDS", 24 * 3600, minimum=60)
 MCP_SSE_KEEPALIVE_SECONDS = env_int("MCP_SSE_KEEPALIVE_SECONDS", 15, minimum=1)
+# "requests/seconds" per client address on the MCP endpoints, and per shopper session on tools
+# that take one; "0" turns a limit off (benchmarks do).
+MCP_RATE_LIMIT_PER_ADDRESS = env_rate("MCP_RATE_LIMIT_PER_ADDRESS", "600/60")
+MCP_RATE_LIMIT_PER_SHOPPER = env_rate("MCP_RATE_LIMIT_PER_SHOPPER", "100/60")
+# Behind a reverse proxy that appends X-Forwarded-For, limit by the address it saw.
+MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", False)
 
 INSTALLED_APPS = [
     "daphne",
@@ -158,13 +165,24 @@ CORS_ALLOWED_ORIGINS = env_origin_list(
     ["https://chatgpt.com", "https://web-sandbox.oaiusercontent.com", PUBLIC_BASE_URL],
 )
 CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://[a-z0-9-]+\.oaiusercontent\.com$"]
+if DEBUG:
+    # The playground renders widgets in sandboxed iframes without allow-same-origin (as MCP Apps
+    # web hosts must), so their calls carry "Origin: null". Development only.
+    CORS_ALLOWED_ORIGINS.append("null")
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = ["content-type", "idempotency-key", "authorization"]
 
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text; got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "targetdemo.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
 }
@@ -196,3 +214,48 @@ DEMO_RESET_MODELS = env_list(
 # DRF throttle rates ("<count>/<sec|min|hour|day>") for the sign-in callbacks.
 SIGN_IN_RATE_PER_SESSION = env_str("SIGN_IN_RATE_PER_SESSION", "20/min")
 SIGN_IN_RATE_PER_EMAIL = env_str("SIGN_IN_RATE_PER_EMAIL", "10/min")
+
+# Product search (search_mcp) ---------------------------------------------------------------------
+# With UNWRANGLE_API_KEY set, /mcp2 searches Target through Unwrangle's paid API; without it, the
+# local catalog (the search_mcp.Product table) answers.
+UNWRANGLE_API_KEY = env_str("UNWRANGLE_API_KEY")
+UNWRANGLE_BASE_URL = env_url("UNWRANGLE_BASE_URL", "https://data.unwrangle.com")
+# The Target store whose prices and stock Unwrangle reports (the original demo used 3991).
+UNWRANGLE_STORE_NO = env_str("UNWRANGLE_STORE_NO", "3991")
+# Products per Unwrangle page: our 10-per-page results are sliced out of pages this long.
+UNWRANGLE_PAGE_SIZE = env_int("UNWRANGLE_PAGE_SIZE", 24, minimum=1)
+UNWRANGLE_TIMEOUT_MS = env_int("UNWRANGLE_TIMEOUT_MS", 10_000, minimum=100)
+# Pause before the one retry after a 5xx answer or a timeout.
+UNWRANGLE_RETRY_BACKOFF_MS = env_int("UNWRANGLE_RETRY_BACKOFF_MS", 500)
+# Fresh results are reused for this long; an older copy is kept this long to answer when the
+# upstream is down (marked stale). 0 disables the fresh cache.
+SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 600)
+SEARCH_STALE_SECONDS = env_int("SEARCH_STALE_SECONDS", 24 * 3600, minimum=60)
+# httpx logs every request URL at INFO, and Unwrangle's key travels in the query string.
+LOGGING["loggers"].update({"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}})
+
+# Checkout and membership (checkout_mcp, membership_mcp) --------------------------------------------
+from decimal import Decimal, InvalidOperation  # noqa: E402 - kept with the only settings that use it
+
+
+def _env_money(name: str, default: str) -> Decimal:
+    """A non-negative decimal such as 35.00 or 0.0875; anything else stops start-up."""
+    raw = env_str(name, default)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number such as {default}; got {raw!r}.") from None
+    if not value.is_finite() or value < 0:
+        raise ImproperlyConfigured(f"{name} must be zero or more; got {raw!r}.")
+    return value
+
+
+# One sales tax rate for orders and Circle 360 fees (the original checkout's 8.75%), on the subtotal.
+SALES_TAX_RATE = _env_money("SALES_TAX_RATE", "0.0875")
+if SALES_TAX_RATE >= 1:
+    raise ImproperlyConfigured(f"SALES_TAX_RATE is a fraction (0.0875 for 8.75%); got {SALES_TAX_RATE}.")
+# Orders at or over the threshold ship free, as do all orders of Circle 360 members; others pay the fee.
+FREE_SHIPPING_THRESHOLD = _env_money("FREE_SHIPPING_THRESHOLD", "35.00")
+SHIPPING_FEE = _env_money("SHIPPING_FEE", "5.99")
+# DRF throttle rate for the checkout and enrolment callbacks, per sessionId.
+SHOP_RATE_PER_SESSION = env_str("SHOP_RATE_PER_SESSION", "120/min")

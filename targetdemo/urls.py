@@ -7,6 +7,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("api/", include("auth_mcp.urls")),
+    path("api/", include("checkout_mcp.urls")),
+    path("api/", include("membership_mcp.urls")),
+    path("catalog/", include("search_mcp.urls")),
     path("playground/", include("playground.urls")),
 ]

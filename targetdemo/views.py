@@ -8,8 +8,14 @@ import uuid
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from asgiref.sync import sync_to_async
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics of this process."""
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
 async def healthz(request: HttpRequest) -> JsonResponse:

@@ -45,12 +45,17 @@ class LiveServer:
             self.process.wait(timeout=10)
 
 
-def server_env(tmp_dir: Path, **overrides: str) -> dict[str, str]:
+def server_env(tmp_dir: Path, port: int | None = None, **overrides: str) -> dict[str, str]:
     env = dict(os.environ)
+    if port is not None:
+        # Widgets call back to the app at PUBLIC_BASE_URL, so it must name this very server.
+        env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     env.setdefault("DJANGO_SETTINGS_MODULE", "targetdemo.settings")
     env.setdefault("DEBUG", "1")
     env.setdefault("MCP_CONFORMANCE_FIXTURES", "1")
     env.setdefault("LOG_LEVEL", "WARNING")
+    # Every test shares 127.0.0.1; the tests about rate limits start servers with their own.
+    env.setdefault("MCP_RATE_LIMIT_PER_ADDRESS", "0")
     if not env.get("DATABASE_URL"):
         env["SQLITE_PATH"] = str(tmp_dir / "live.sqlite3")
     env.update(overrides)
@@ -66,10 +71,10 @@ def migrate(env: dict[str, str]) -> None:
 @contextmanager
 def live_server(tmp_dir: Path, *, port: int | None = None, migrated: bool = False, **env_overrides: str) -> Iterator[LiveServer]:
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    env = server_env(tmp_dir, **env_overrides)
+    port = port or free_port()
+    env = server_env(tmp_dir, port, **env_overrides)
     if not migrated:
         migrate(env)
-    port = port or free_port()
     log_path = tmp_dir / f"daphne-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -21,7 +21,7 @@ ACCEPT = "application/json, text/event-stream"
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
     shared = tmp_path_factory.mktemp("pair")
-    env = {"REDIS_URL": redis_url() or "", "SQLITE_PATH": str(shared / "shared.sqlite3")}
+    env = {"REDIS_URL": redis_url() or "", "SQLITE_PATH": str(shared / "shared.sqlite3"), "MCP_SSE_KEEPALIVE_SECONDS": "1"}
     migrate(server_env(shared, **env))
     with live_server(shared / "a", migrated=True, **env) as first, live_server(shared / "b", migrated=True, **env) as second:
         yield first, second
@@ -36,7 +36,9 @@ def read_events(url: str, events: Queue[tuple[str, str]], stop: threading.Event)
     try:
         with httpx.stream("GET", url, headers={"Accept": "text/event-stream"}, timeout=30) as stream:
             for line in stream.iter_lines():
-                if line.startswith("event: "):
+                if line.startswith(":"):
+                    events.put(("keep-alive", ""))
+                elif line.startswith("event: "):
                     event = line[7:]
                 elif line.startswith("data: "):
                     events.put((event, line[6:]))
@@ -56,6 +58,8 @@ def test_an_sse_stream_on_one_process_gets_answers_to_posts_sent_to_the_other(
     reader.start()
     kind, endpoint = events.get(timeout=10)
     assert kind == "endpoint"
+    # Answers must still arrive after idle keep-alive periods, not only right after connecting.
+    assert [events.get(timeout=5)[0] for _ in range(2)] == ["keep-alive", "keep-alive"]
     init = {"protocolVersion": "2024-11-05", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
     for id, (method, params) in enumerate([("initialize", init), ("tools/list", {}), ("ping", {})], start=1):
         response = httpx.post(f"{second.url}{endpoint}", json=rpc(method, params, id))
@@ -66,8 +70,9 @@ def test_an_sse_stream_on_one_process_gets_answers_to_posts_sent_to_the_other(
             kind, data = events.get(timeout=10)
         except Empty:
             pytest.fail(f"only {len(answers)} of 3 answers arrived on the stream")
-        message = json.loads(data)
-        answers[message["id"]] = message
+        if kind == "message":
+            message = json.loads(data)
+            answers[message["id"]] = message
     stop.set()
     assert answers[1]["result"]["serverInfo"]["name"] == "target-auth"
     assert "create-target-session" in [tool["name"] for tool in answers[2]["result"]["tools"]]

@@ -17,14 +17,15 @@
   const listeners = { result: [], input: [], cancel: [], context: [] };
   let result = null;
   let input = null;
+  let inputPartial = false;
   let context = { theme: null, locale: navigator.language || "en-US", displayMode: "inline" };
   let state = null;
 
   const emit = (kind, ...args) => listeners[kind].forEach((cb) => cb(...args));
-  const subscribe = (kind, current) => (cb) => {
+  const subscribe = (kind, current, details = () => undefined) => (cb) => {
     listeners[kind].push(cb);
     // Late subscribers still see what already arrived: widget code may run after the result.
-    if (current() != null) cb(current());
+    if (current() != null) cb(current(), details());
   };
 
   function normalizeResult(raw) {
@@ -44,6 +45,7 @@
 
   function setInput(args, partial) {
     input = args || {};
+    inputPartial = partial;
     emit("input", input, { partial });
   }
 
@@ -256,7 +258,7 @@
   window.Widget = Object.freeze({
     host: adapter.host,
     onResult: subscribe("result", () => result),
-    onInput: subscribe("input", () => input),
+    onInput: subscribe("input", () => input, () => ({ partial: inputPartial })),
     onCancel: (cb) => void listeners.cancel.push(cb),
     onContext: subscribe("context", () => context),
     get context() {

@@ -1,0 +1,139 @@
+"""Sign-in and demo-reset workflows: each spans several models, so each lives here, atomically."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Model
+
+from auth_mcp.models import (
+    AlreadySignedIn,
+    CodeExpired,
+    InvalidCredentials,
+    NoCodePending,
+    Shopper,
+    ShopperSession,
+    SignInCode,
+    SmsOutbox,
+    TooManyAttempts,
+    WrongCode,
+)
+
+logger = logging.getLogger(__name__)
+
+# A fictional number (555-01xx is reserved for fiction) for shoppers created by open sign-in.
+OPEN_SIGNIN_PHONE = "+1 612-555-0100"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """What the caller may learn about a code that was sent. `code` is for demo hints only."""
+
+    code: str
+    sent_to: str
+    expires_at: datetime
+
+
+def start_sign_in(session: ShopperSession, email: str, password: str) -> IssuedCode:
+    """Check the shopper's email and password, then text them a fresh one-time code.
+
+    Raises AlreadySignedIn or InvalidCredentials; on failure nothing is written.
+    """
+    if session.is_signed_in:
+        raise AlreadySignedIn(
+            f"This session is already signed in as {session.shopper.name if session.shopper else 'a shopper'}."
+        )
+    with transaction.atomic():
+        shopper = _shopper_for_credentials(email, password)
+        code, plain = SignInCode.objects.issue(session, shopper)
+        session.mark_code_sent(shopper)
+        SmsOutbox.objects.create(
+            to=shopper.phone,
+            shopper=shopper,
+            body=f"Target: {plain} is your sign-in code. It expires in 5 minutes. Don't share it with anyone.",
+        )
+    return IssuedCode(code=plain, sent_to=shopper.masked_phone, expires_at=code.expires_at)
+
+
+def _shopper_for_credentials(email: str, password: str) -> Shopper:
+    shopper = Shopper.objects.find_by_email(email)
+    if shopper is None:
+        if settings.DEMO_OPEN_SIGNIN:
+            return Shopper.objects.create_shopper(
+                name=_name_from_email(email), email=email, password=password, phone=OPEN_SIGNIN_PHONE
+            )
+        # Hash anyway so an unknown email takes as long to reject as a wrong password.
+        get_user_model()().set_password(password)
+        raise InvalidCredentials("That email and password don't match a Target account.")
+    if not shopper.check_password(password):
+        raise InvalidCredentials("That email and password don't match a Target account.")
+    return shopper
+
+
+def _name_from_email(email: str) -> str:
+    local = email.split("@", 1)[0]
+    words = [word for word in local.replace("_", ".").replace("-", ".").split(".") if word]
+    return " ".join(word.capitalize() for word in words) or "Target Shopper"
+
+
+def verify_code(session: ShopperSession, code: str) -> ShopperSession:
+    """Sign the session in if `code` is the one last sent to it.
+
+    Every try counts, including ones that fail, so the tally is written before the comparison
+    and survives the error raised for a wrong code.
+    """
+    if session.is_signed_in:
+        raise AlreadySignedIn("This session is already signed in; there is no code to check.")
+    pending = SignInCode.objects.pending_for(session)
+    if pending is None:
+        raise NoCodePending("No code has been sent for this session. Sign in with your email and password first.")
+    if pending.is_expired:
+        raise CodeExpired("That code has expired. Sign in again to get a new code.")
+    if not pending.use_attempt():
+        raise TooManyAttempts("Too many wrong codes. Sign in again to get a new code.")
+    if not pending.matches(code):
+        if pending.attempts_left == 0:
+            raise TooManyAttempts("Too many wrong codes. Sign in again to get a new code.")
+        tries = "try" if pending.attempts_left == 1 else "tries"
+        raise WrongCode(f"That code isn't right. {pending.attempts_left} {tries} left.")
+    with transaction.atomic():
+        if not pending.claim():
+            raise NoCodePending("That code was already used. Sign in again to get a new code.")
+        session.shopper = pending.shopper
+        session.mark_signed_in()
+    return session
+
+
+def reset_demo() -> dict[str, int]:
+    """Clear every conversation's state (sessions, codes, SMS, carts, orders, memberships).
+
+    Shoppers and the catalog stay. Returns how many rows of each model were deleted, by label.
+    """
+    models = [*_installed_models(settings.DEMO_RESET_MODELS), ShopperSession, SignInCode, SmsOutbox]
+    removed = {model._meta.label: 0 for model in models}
+    with transaction.atomic():
+        for model in models:
+            _count(removed, model._default_manager.all().delete()[1])
+    logger.info("Demo reset removed %s", removed)
+    return removed
+
+
+def _installed_models(labels: list[str]) -> list[type[Model]]:
+    found = []
+    for label in labels:
+        try:
+            found.append(apps.get_model(label))
+        except (LookupError, ValueError):
+            continue
+    return found
+
+
+def _count(totals: dict[str, int], deleted: dict[str, int]) -> None:
+    for label, number in deleted.items():
+        totals[label] = totals.get(label, 0) + number

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+import math
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import DataError, IntegrityError, transaction
+
+from auth_mcp.models import (
+    SESSION_HANDLE_PATTERN,
+    SessionExpired,
+    SessionNotFound,
+    Shopper,
+    ShopperSession,
+    SignInCode,
+)
+from auth_mcp.tests.personas import LAUREN_PASSWORD, lauren
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migrate_creates_lauren_with_a_hashed_password() -> None:
+    shopper = lauren()
+    assert shopper.name == "Lauren Bailey"
+    assert shopper.card_summary == "Visa •••• 4242, expires 12/2028"
+    assert shopper.city == "Minneapolis"
+    assert shopper.owned_products and shopper.purchase_history and shopper.interests
+    assert LAUREN_PASSWORD not in shopper.user.password
+    assert shopper.check_password(LAUREN_PASSWORD)
+
+
+def test_it_finds_shoppers_by_email_in_any_case(lauren_shopper: Shopper) -> None:
+    assert Shopper.objects.find_by_email("  Lauren@Example.COM ") == lauren_shopper
+    assert Shopper.objects.find_by_email("nobody@example.com") is None
+
+
+def test_it_refuses_a_second_shopper_with_the_same_email_in_other_case(lauren_shopper: Shopper) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Shopper.objects.create(user=lauren_shopper.user, name="Copy", email="LAUREN@example.com")
+
+
+def test_it_refuses_a_card_number_longer_than_four_digits(marcus_shopper: Shopper) -> None:
+    marcus_shopper.card_last4 = "424242"
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        marcus_shopper.save()
+
+
+def test_session_handles_are_prefixed_and_carry_at_least_128_random_bits() -> None:
+    handles = {ShopperSession.objects.start().handle for _ in range(50)}
+    assert len(handles) == 50
+    for handle in handles:
+        assert SESSION_HANDLE_PATTERN.match(handle)
+        random_part = handle.removeprefix("sess_")
+        assert len(random_part) * math.log2(64) >= 128
+
+
+def test_a_new_session_is_anonymous_and_expires_after_the_idle_timeout(settings, clock) -> None:
+    session = ShopperSession.objects.start()
+    assert session.state == ShopperSession.State.ANONYMOUS
+    assert session.expires_at == clock.current + timedelta(seconds=settings.SHOPPER_SESSION_IDLE_SECONDS)
+    assert session.status() == {"sessionId": session.handle, "authenticated": False, "name": None, "email": None}
+
+
+def test_every_use_restarts_the_idle_timer(clock) -> None:
+    session = ShopperSession.objects.start()
+    clock.advance(minutes=9)
+    ShopperSession.objects.get_live(session.handle)
+    clock.advance(minutes=9)
+    refreshed = ShopperSession.objects.get_live(session.handle)
+    assert refreshed.last_seen_at == clock.current
+    assert refreshed.expires_at == clock.current + timedelta(minutes=10)
+
+
+def test_it_rejects_a_session_idle_for_ten_minutes(clock) -> None:
+    session = ShopperSession.objects.start()
+    clock.advance(minutes=10)
+    with pytest.raises(SessionExpired, match="create-target-session again"):
+        ShopperSession.objects.get_live(session.handle)
+
+
+def test_using_an_expired_session_does_not_revive_it(clock) -> None:
+    session = ShopperSession.objects.start()
+    clock.advance(minutes=11)
+    with pytest.raises(SessionExpired):
+        ShopperSession.objects.get_live(session.handle)
+    session.refresh_from_db()
+    assert session.is_expired
+    assert session.last_seen_at == clock.current - timedelta(minutes=11)
+
+
+def test_the_idle_timeout_is_a_setting(settings, clock) -> None:
+    settings.SHOPPER_SESSION_IDLE_SECONDS = 120
+    session = ShopperSession.objects.start()
+    clock.advance(minutes=2)
+    with pytest.raises(SessionExpired, match="after 2 minutes"):
+        ShopperSession.objects.get_live(session.handle)
+
+
+@pytest.mark.parametrize("handle", ["sess_doesnotexistdoesnotexistdoesnot", "not-a-handle", "", "sess_" + "x" * 200])
+def test_it_rejects_unknown_session_handles(handle: str) -> None:
+    with pytest.raises(SessionNotFound, match="create-target-session"):
+        ShopperSession.objects.get_live(handle)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_the_async_lookup_refreshes_and_expires_like_the_sync_one(clock) -> None:
+    session = await ShopperSession.objects.astart()
+    clock.advance(minutes=5)
+    found = await ShopperSession.objects.aget_live(session.handle)
+    assert found.expires_at == clock.current + timedelta(minutes=10)
+    clock.advance(minutes=10)
+    with pytest.raises(SessionExpired):
+        await ShopperSession.objects.aget_live(session.handle)
+    with pytest.raises(SessionNotFound):
+        await ShopperSession.objects.aget_live("sess_" + "A" * 32)
+
+
+def test_a_signed_in_session_must_name_its_shopper(session: ShopperSession) -> None:
+    session.state = ShopperSession.State.SIGNED_IN
+    with pytest.raises(IntegrityError), transaction.atomic():
+        session.save()
+
+
+def test_sign_in_codes_are_stored_only_as_a_hash(session: ShopperSession, marcus_shopper: Shopper) -> None:
+    row, plain = SignInCode.objects.issue(session, marcus_shopper)
+    assert len(plain) == 6 and plain.isdigit()
+    assert plain not in row.code_hash
+    assert row.matches(plain)
+    assert not row.matches(f"{(int(plain) + 1) % 1_000_000:06d}")
+
+
+def test_a_code_only_matches_the_session_it_was_sent_to(session: ShopperSession, marcus_shopper: Shopper) -> None:
+    row, plain = SignInCode.objects.issue(session, marcus_shopper)
+    row.session_id = ShopperSession.objects.start().pk
+    assert not row.matches(plain)
+
+
+def test_issuing_a_new_code_replaces_the_pending_one(session: ShopperSession, marcus_shopper: Shopper) -> None:
+    SignInCode.objects.issue(session, marcus_shopper)
+    newer, _ = SignInCode.objects.issue(session, marcus_shopper)
+    assert list(SignInCode.objects.filter(session=session)) == [newer]
+
+
+def test_a_code_allows_five_attempts(session: ShopperSession, marcus_shopper: Shopper) -> None:
+    row, _ = SignInCode.objects.issue(session, marcus_shopper)
+    assert [row.use_attempt() for _ in range(6)] == [True] * 5 + [False]
+    assert row.attempts_left == 0
+
+
+def test_the_database_refuses_more_than_five_attempts(session: ShopperSession, marcus_shopper: Shopper) -> None:
+    row, _ = SignInCode.objects.issue(session, marcus_shopper)
+    row.attempts = 6
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()
+
+
+def test_a_code_expires_after_five_minutes(clock, session: ShopperSession, marcus_shopper: Shopper) -> None:
+    row, _ = SignInCode.objects.issue(session, marcus_shopper)
+    clock.advance(minutes=4, seconds=59)
+    assert not row.is_expired
+    clock.advance(seconds=1)
+    assert row.is_expired
+
+
+def test_laurens_products_are_in_the_catalog() -> None:
+    catalog_path = Path(__file__).resolve().parents[2] / "search_mcp" / "catalog" / "products.json"
+    if not catalog_path.exists():
+        pytest.skip("the search catalog has not been generated")
+    catalog = {product["id"]: product["title"] for product in json.loads(catalog_path.read_text())}
+    shopper = lauren()
+    bought = [item for order in shopper.purchase_history for item in order["items"]]
+    for product in [*shopper.owned_products, *bought]:
+        assert catalog.get(product["tcin"]) == product["title"], product
