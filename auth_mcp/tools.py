@@ -22,6 +22,7 @@ server = MCPServer(
         "to the other Target tools. Sessions end after 10 minutes without use; when a tool says a "
         "session expired, call create-target-session again."
     ),
+    principal_argument="sessionId",
 )
 
 login_widget = server.widget(

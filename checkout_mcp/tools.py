@@ -1,6 +1,20 @@
-"""The checkout server (/mcp3)."""
+"""The checkout server (/mcp3): add products to the signed-in shopper's cart and check out."""
 
-from mcp_engine import MCPServer
+from __future__ import annotations
+
+from typing import Annotated
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from pydantic import BaseModel, Field
+
+from auth_mcp.models import ShopperSession, SignInError
+from checkout_mcp import services
+from checkout_mcp.models import MAX_QUANTITY, CartItem, CheckoutError, UnknownProduct
+from checkout_mcp.money import tax_rate_percent
+from mcp_engine import MCPServer, ToolError, ToolResult
+from search_mcp.catalogs import active_catalog
+from search_mcp.services import find_product
 
 server = MCPServer(
     name="target-checkout",
@@ -10,4 +24,183 @@ server = MCPServer(
         "Manage the signed-in shopper's cart and check out. Products are added by id from a search "
         "result; prices always come from the catalog. A signed-in session (sessionId) is required."
     ),
+    principal_argument="sessionId",
 )
+
+add_to_cart_widget = server.widget(
+    "add-to-cart",
+    title="Add to Cart",
+    description=(
+        "Confirms the product just added, with its price, quantity and the cart's item count. The "
+        "shopper can press Checkout, which asks you to call checkout; no need to repeat the details."
+    ),
+    prefers_border=True,
+    resource_domains=lambda: active_catalog().image_origins,
+)
+checkout_widget = server.widget(
+    "checkout",
+    title="Checkout",
+    description=(
+        "The order summary (lines, subtotal, shipping, tax, total), shipping address and card on file, "
+        "with a Complete purchase button. The shopper completes the purchase in the widget; it shows "
+        "the order number or why the card was declined. Never ask for card details in chat."
+    ),
+    prefers_border=True,
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
+)
+
+SessionId = Annotated[
+    str,
+    Field(
+        description="The sessionId of a signed-in Target session (create-target-session, then authenticate-target).",
+        min_length=1,
+        max_length=64,
+    ),
+]
+ProductId = Annotated[
+    str,
+    Field(
+        description='The product id (TCIN) from search-target-products, e.g. "38098260".',
+        pattern=r"^\d{6,12}$",
+    ),
+]
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, description=f"How many to add, 1 to {MAX_QUANTITY}.")]
+Price = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", description='A decimal string with cents, e.g. "19.99".')]
+
+
+class CartLine(BaseModel):
+    productId: str
+    title: str
+    unitPrice: Price
+    quantity: int
+    lineTotal: Price
+
+    @classmethod
+    def of(cls, item: CartItem) -> CartLine:
+        return cls(
+            productId=item.product_id,
+            title=item.title,
+            unitPrice=f"{item.unit_price:.2f}",
+            quantity=item.quantity,
+            lineTotal=f"{item.line_total:.2f}",
+        )
+
+
+class AddedToCart(BaseModel):
+    sessionId: str
+    line: CartLine = Field(description="The product's line in the cart after this addition.")
+    quantityAdded: int
+    cartCount: int = Field(description="Items in the cart, counting quantities.")
+
+
+class CheckoutSummary(BaseModel):
+    sessionId: str
+    lines: list[CartLine]
+    itemCount: int = Field(description="Items in the cart, counting quantities.")
+    subtotal: Price
+    shipping: Price
+    tax: Price
+    total: Price
+    taxRate: str = Field(description='The sales tax rate applied, e.g. "8.75%".')
+    circle360Member: bool = Field(description="Circle 360 members get free shipping.")
+    shipTo: list[str] = Field(description="The shipping address on file, one line each; empty if none.")
+    payment: str | None = Field(description='The card on file, masked, e.g. "Visa •••• 4242, expires 12/2028".')
+
+
+async def _signed_in_session(handle: str) -> ShopperSession:
+    try:
+        session = await ShopperSession.objects.aget_live(handle)
+        services.signed_in(session)
+    except (SignInError, CheckoutError) as exc:
+        raise ToolError(exc.message) from None
+    return session
+
+
+@server.tool(
+    name="add-to-cart",
+    title="Add to cart",
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    open_world=False,
+    widget=add_to_cart_widget,
+    invoking="Adding to cart",
+    invoked="Added to cart",
+)
+async def add_to_cart(sessionId: SessionId, productId: ProductId, quantity: Quantity = 1) -> ToolResult[AddedToCart]:
+    """Add a product to the signed-in shopper's cart by its id from search-target-products.
+
+    Adding a product that is already in the cart raises its quantity (at most 99 per product). The
+    price always comes from Target's catalog. Needs a signed-in sessionId: if the shopper is not
+    signed in, call authenticate-target first. Call checkout when the shopper wants to pay.
+    """
+    session = await _signed_in_session(sessionId)
+    product = await find_product(productId)
+    try:
+        if product is None:
+            raise UnknownProduct(
+                f"There is no product with id {productId}. Search with search-target-products and pass "
+                "one of the ids it returns."
+            )
+        added = await database_sync_to_async(services.add_to_cart)(session, product, quantity)
+    except CheckoutError as exc:
+        raise ToolError(exc.message) from None
+    line = CartLine.of(added.item)
+    units = added.cart_units
+    return ToolResult(
+        AddedToCart(sessionId=session.handle, line=line, quantityAdded=quantity, cartCount=units),
+        text=(
+            f"Added {quantity} × {line.title} (${line.unitPrice} each) to the cart; it now has {line.quantity} "
+            f"of it and {units} item{'s' if units != 1 else ''} in all. Keep shopping, or call checkout with this "
+            "sessionId when the shopper is ready."
+        ),
+        meta={"image": added.item.image or None},
+    )
+
+
+@server.tool(
+    name="checkout",
+    title="Check out",
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    widget=checkout_widget,
+    invoking="Preparing checkout",
+    invoked="Checkout ready",
+)
+async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
+    """Show the checkout for the signed-in shopper's cart: lines, subtotal, shipping, tax, total,
+    shipping address and card on file, with a Complete purchase button.
+
+    The shopper completes the purchase in the widget, never in chat; it then shows the order number
+    or why the card was declined. Needs a signed-in sessionId (call authenticate-target first) and
+    a cart with something in it (add-to-cart).
+    """
+    session = await _signed_in_session(sessionId)
+    try:
+        summary = await database_sync_to_async(services.summarize)(session)
+    except CheckoutError as exc:
+        raise ToolError(exc.message) from None
+    money = summary.totals.as_strings()
+    output = CheckoutSummary(
+        sessionId=session.handle,
+        lines=[CartLine.of(item) for item in summary.items],
+        itemCount=summary.units,
+        taxRate=tax_rate_percent(),
+        circle360Member=summary.member,
+        shipTo=summary.ship_to,
+        payment=summary.card,
+        **money,
+    )
+    shipping = "free" if summary.totals.shipping == 0 else f"${output.shipping}"
+    text = (
+        f"Checkout is ready: {output.itemCount} item{'s' if output.itemCount != 1 else ''}, subtotal "
+        f"${output.subtotal}, shipping {shipping}"
+        f"{' (Circle 360 member)' if summary.member else ''}, tax ${output.tax} ({output.taxRate}), total "
+        f"${output.total}. The shopper reviews it and presses Complete purchase in the checkout above; "
+        "don't ask for payment details in chat."
+    )
+    if summary.card is None:
+        text += " There is no card on the shopper's account, so they must add one before paying."
+    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL})

@@ -1,6 +1,21 @@
 """The Target Circle 360 membership server (/mcp4)."""
 
-from mcp_engine import MCPServer
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from pydantic import BaseModel, Field
+
+from auth_mcp.models import Shopper, ShopperSession, SignInError
+from checkout_mcp.models import CheckoutError
+from checkout_mcp.money import Totals, tax_rate_percent
+from checkout_mcp.services import card_label, ship_to, signed_in
+from mcp_engine import MCPServer, ToolError, ToolResult
+from membership_mcp.models import BENEFITS, Membership, holds_circle_card
+from membership_mcp.services import current_membership
 
 server = MCPServer(
     name="circle-360",
@@ -10,4 +25,205 @@ server = MCPServer(
         "Check and start the shopper's Target Circle 360 membership (free same-day delivery and "
         "free shipping). A signed-in session (sessionId) is required."
     ),
+    principal_argument="sessionId",
 )
+
+signup_widget = server.widget(
+    "circle-signup",
+    title="Circle 360 Signup",
+    description=(
+        "Circle 360 sign-up: the three plans (annual, monthly, free trial) with an order summary, the "
+        "card and address on file, and a Start membership button. The shopper enrols in the widget; "
+        "an existing member sees their current plan instead."
+    ),
+    prefers_border=True,
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
+)
+
+SessionId = Annotated[
+    str,
+    Field(
+        description="The sessionId of a signed-in Target session (create-target-session, then authenticate-target).",
+        min_length=1,
+        max_length=64,
+    ),
+]
+Price = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", description='A decimal string with cents, e.g. "99.00".')]
+
+PRICING = {
+    "annual": "$99/year",
+    "monthly": "$10.99/month",
+    "trial": "Free 14-day trial, then $10.99/month",
+    "circleCard": "$49/year for Target Circle Card holders",
+}
+
+
+class CurrentMembership(BaseModel):
+    plan: str = Field(description="annual, monthly or trial.")
+    planName: str
+    price: Price = Field(description="The recurring price, per year (annual) or per month.")
+    since: date
+    renewsOn: date | None
+    trialEndsOn: date | None
+
+    @classmethod
+    def of(cls, membership: Membership) -> CurrentMembership:
+        return cls(
+            plan=membership.plan,
+            planName=membership.get_plan_display(),
+            price=f"{membership.price:.2f}",
+            since=membership.started_on,
+            renewsOn=membership.renews_on,
+            trialEndsOn=membership.trial_ends_on,
+        )
+
+
+class MembershipStatus(BaseModel):
+    sessionId: str
+    circle360Member: bool
+    currentMembership: str = Field(description='"Circle 360", or "Circle" (the free tier) for non-members.')
+    membership: CurrentMembership | None
+    benefits: list[str]
+    pricing: dict[str, str]
+
+
+class PlanOffer(BaseModel):
+    plan: str
+    name: str
+    price: Price = Field(description="The recurring price.")
+    period: str = Field(description='"year" or "month".')
+    description: str
+    subtotal: Price = Field(description="Charged today, before tax (0.00 for the trial).")
+    tax: Price
+    total: Price
+
+
+class SignupOffer(BaseModel):
+    sessionId: str
+    circle360Member: bool
+    membership: CurrentMembership | None = Field(description="The current plan, for an existing member.")
+    plans: list[PlanOffer]
+    circleCardHolder: bool = Field(description="Target Circle Card holders pay $49/year for the annual plan.")
+    taxRate: str
+    benefits: list[str]
+    shipTo: list[str]
+    payment: str | None = Field(description='The card on file, masked, e.g. "Visa •••• 4242".')
+
+
+async def _signed_in(handle: str) -> tuple[ShopperSession, Shopper]:
+    try:
+        session = await ShopperSession.objects.aget_live(handle)
+        return session, signed_in(session)
+    except (SignInError, CheckoutError) as exc:
+        raise ToolError(exc.message) from None
+
+
+def _offers(shopper: Shopper) -> list[PlanOffer]:
+    offers = []
+    for terms in Membership.terms(shopper):
+        money = Totals.of(terms.charged_today).as_strings()
+        offers.append(
+            PlanOffer(
+                plan=terms.plan,
+                name=terms.name,
+                price=f"{terms.price:.2f}",
+                period=terms.period,
+                description=terms.description,
+                subtotal=money["subtotal"],
+                tax=money["tax"],
+                total=money["total"],
+            )
+        )
+    return offers
+
+
+def _describe(membership: Membership) -> str:
+    if membership.plan == Membership.Plan.TRIAL:
+        return (
+            f"on a free trial since {membership.started_on:%Y-%m-%d}; it ends on {membership.trial_ends_on:%Y-%m-%d}, "
+            f"then ${membership.price}/month"
+        )
+    period = "year" if membership.plan == Membership.Plan.ANNUAL else "month"
+    return (
+        f"on the {membership.get_plan_display().lower()} plan (${membership.price}/{period}) since "
+        f"{membership.started_on:%Y-%m-%d}, renewing on {membership.renews_on:%Y-%m-%d}"
+    )
+
+
+@server.tool(
+    name="check-circle-membership",
+    title="Check Circle 360 membership",
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    invoking="Checking membership status",
+    invoked="Membership status received",
+)
+async def check_circle_membership(sessionId: SessionId) -> ToolResult[MembershipStatus]:
+    """Report whether the signed-in shopper is a Target Circle 360 member: their plan, since when and
+    when it renews, or that they are not a member, with the benefits and prices.
+
+    Needs a signed-in sessionId (call authenticate-target first). To enrol, call circle-signup.
+    """
+    session, shopper = await _signed_in(sessionId)
+    membership = await database_sync_to_async(current_membership)(shopper)
+    output = MembershipStatus(
+        sessionId=session.handle,
+        circle360Member=membership is not None,
+        currentMembership="Circle 360" if membership else "Circle",
+        membership=CurrentMembership.of(membership) if membership else None,
+        benefits=list(BENEFITS),
+        pricing=PRICING,
+    )
+    if membership is not None:
+        text = f"{shopper.name} is a Circle 360 member, {_describe(membership)}. Their orders ship free."
+    else:
+        text = (
+            f"{shopper.name} is a Target Circle member (the free tier), not a Circle 360 member. Circle 360 "
+            "costs $99/year or $10.99/month, with a free 14-day trial (then $10.99/month); Target Circle Card "
+            "holders pay $49/year. Call circle-signup to let them enrol."
+        )
+    return ToolResult(output, text=text)
+
+
+@server.tool(
+    name="circle-signup",
+    title="Join Circle 360",
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    widget=signup_widget,
+    invoking="Circle 360 coming right up",
+    invoked="Circle 360 almost ready",
+)
+async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
+    """Show the Circle 360 sign-up: annual ($99/year), monthly ($10.99/month) or a free 14-day trial
+    (then $10.99/month), with the order summary, card and address on file.
+
+    The shopper chooses a plan and presses Start membership in the widget, never in chat. An existing
+    member sees their current plan instead. Needs a signed-in sessionId (call authenticate-target first).
+    """
+    session, shopper = await _signed_in(sessionId)
+    membership = await database_sync_to_async(current_membership)(shopper)
+    output = SignupOffer(
+        sessionId=session.handle,
+        circle360Member=membership is not None,
+        membership=CurrentMembership.of(membership) if membership else None,
+        plans=_offers(shopper),
+        circleCardHolder=holds_circle_card(shopper),
+        taxRate=tax_rate_percent(),
+        benefits=list(BENEFITS),
+        shipTo=ship_to(shopper),
+        payment=card_label(shopper.card_brand, shopper.card_last4) if shopper.card_last4 else None,
+    )
+    if membership is not None:
+        text = f"{shopper.name} is already a Circle 360 member, {_describe(membership)}. The widget shows their plan."
+    else:
+        text = (
+            "The Circle 360 sign-up is shown above. The shopper picks a plan and presses Start membership "
+            "there; the widget confirms when they are enrolled. Call check-circle-membership afterwards to "
+            "see their plan."
+        )
+    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL})

@@ -46,7 +46,8 @@ class LiveServer:
 
 
 def server_env(tmp_dir: Path, port: int | None = None, **overrides: str) -> dict[str, str]:
-    env = dict(os.environ)
+    # A developer's shell may hold real service keys; the tests that need one pass it explicitly.
+    env = {key: value for key, value in os.environ.items() if key not in {"UNWRANGLE_API_KEY", "UNWRANGLE_BASE_URL"}}
     if port is not None:
         # Widgets call back to the app at PUBLIC_BASE_URL, so it must name this very server.
         env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
@@ -69,20 +70,29 @@ def migrate(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def live_server(tmp_dir: Path, *, port: int | None = None, migrated: bool = False, **env_overrides: str) -> Iterator[LiveServer]:
+def live_server(
+    tmp_dir: Path, *, port: int | None = None, migrated: bool = False, **env_overrides: str
+) -> Iterator[LiveServer]:
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
+    # The test binds the socket and hands it to daphne, so no other process on the machine can
+    # take the port between choosing it and listening on it.
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port or 0))
+    listener.listen(1024)
+    port = int(listener.getsockname()[1])
     env = server_env(tmp_dir, port, **env_overrides)
     if not migrated:
         migrate(env)
     log_path = tmp_dir / f"daphne-{port}.log"
-    with open(log_path, "wb") as log:
+    with open(log_path, "wb") as log, listener:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "targetdemo.asgi:application"],
+            [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "targetdemo.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=(listener.fileno(),),
         )
     server = LiveServer(url=f"http://127.0.0.1:{port}", port=port, process=process, env=env, log_path=log_path)
     try:

@@ -44,6 +44,16 @@ def test_a_shopper_session_over_its_limit_gets_429_with_retry_after(strict: Live
     assert other.status_code == 200, "one shopper's limit does not touch another's"
 
 
+def test_tool_call_logs_are_json_lines_without_shopper_handles(strict: LiveServer) -> None:
+    call(strict, "get-target-auth-status", {"sessionId": "sess_private_handle"}, headers={"X-Request-ID": "trace-logs-0001"})
+    records = [json.loads(line) for line in strict.log().splitlines() if line.startswith("{")]
+    mine = [record for record in records if record.get("request_id") == "trace-logs-0001"]
+    assert mine and mine[0]["tool"] == "get-target-auth-status" and mine[0]["server"] == "target-auth"
+    assert mine[0]["outcome"] in {"ok", "tool_error"} and mine[0]["duration_ms"] >= 0
+    assert "sess_private_handle" not in strict.log()
+
+
+# Runs after the tests above on purpose: it uses up the address's allowance for the minute.
 def test_a_client_address_over_its_limit_gets_429(strict: LiveServer) -> None:
     statuses = [httpx.get(f"{strict.url}/mcp", headers={"MCP-Protocol-Version": "2026-07-28"}).status_code for _ in range(25)]
     assert 429 in statuses
@@ -65,12 +75,3 @@ def _value(metrics: str, series: str) -> float:
         if row.startswith(series):
             return float(row.rsplit(" ", 1)[1])
     return 0.0
-
-
-def test_tool_call_logs_are_json_lines_without_shopper_handles(strict: LiveServer) -> None:
-    call(strict, "get-target-auth-status", {"sessionId": "sess_private_handle"}, headers={"X-Request-ID": "trace-logs-0001"})
-    records = [json.loads(line) for line in strict.log().splitlines() if line.startswith("{")]
-    mine = [record for record in records if record.get("request_id") == "trace-logs-0001"]
-    assert mine and mine[0]["tool"] == "get-target-auth-status" and mine[0]["server"] == "target-auth"
-    assert mine[0]["outcome"] in {"ok", "tool_error"} and mine[0]["duration_ms"] >= 0
-    assert "sess_private_handle" not in strict.log()

@@ -6,13 +6,15 @@ deterministically (connect, call a tool, toggle theme and host mode) and read it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from tests.browser.widget_cases import HOST_MODES, WIDGET_CASES, WidgetCase
+from tests.browser import shop
 from tests.browser.driver import Playground
+from tests.browser.widget_cases import HOST_MODES, WIDGET_CASES, WidgetCase
 from tests.liveserver import ROOT, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,15 +30,21 @@ CHROMIUM_ARGS = [
 AXE_PATH = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed"
+)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-dejavu-core")
+        pytest.skip(
+            f"{CHROMIUM} is missing: apt-get install chromium fonts-dejavu-core"
+        )
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -54,6 +62,20 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
+@pytest.fixture(scope="session")
+def hostile_product(live: LiveServer) -> Iterator[str]:
+    """A catalog product named `<img src=x onerror=alert(1)>`, made for these tests and removed after.
+
+    The live server's database is shared by the whole test session, so no real product is renamed.
+    Search finds it by shop.HOSTILE_QUERY; add-to-cart by shop.HOSTILE_TCIN.
+    """
+    shop.create_hostile_product(live)
+    try:
+        yield shop.HOSTILE_TCIN
+    finally:
+        shop.delete_hostile_product(live)
+
+
 @pytest.fixture(params=WIDGET_CASES, ids=str)
 def widget_case(request: pytest.FixtureRequest) -> WidgetCase:
     case: WidgetCase = request.param
@@ -69,7 +91,11 @@ def host_mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def playground(browser: Any, live: LiveServer, host_mode: str) -> Iterator[Playground]:
     # Reduced motion: no transitions, so colours and screenshots are final when we read them.
-    context = browser.new_context(reduced_motion="reduce", color_scheme="light", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        reduced_motion="reduce",
+        color_scheme="light",
+        viewport={"width": 1280, "height": 900},
+    )
     page = context.new_page()
     try:
         playground = Playground(page, live).open()

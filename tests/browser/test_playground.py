@@ -14,11 +14,17 @@ CARD = WIDGET_CASES[0]
 
 
 @pytest.mark.browser
-def test_it_builds_a_labelled_form_from_the_input_schema(playground: Playground) -> None:
+def test_it_builds_a_labelled_form_from_the_input_schema(
+    playground: Playground,
+) -> None:
     playground.connect(CARD.endpoint)
     playground.page.evaluate("name => __playground.selectTool(name)", CARD.tool)
 
-    schema = next(tool for tool in playground.page.evaluate("() => __playground.tools") if tool["name"] == CARD.tool)["inputSchema"]
+    schema = next(
+        tool
+        for tool in playground.page.evaluate("() => __playground.tools")
+        if tool["name"] == CARD.tool
+    )["inputSchema"]
     for name in schema.get("properties", {}):
         field = playground.page.locator(f"#arg-{name}")
         assert field.count() == 1
@@ -26,7 +32,9 @@ def test_it_builds_a_labelled_form_from_the_input_schema(playground: Playground)
 
 
 @pytest.mark.browser
-def test_a_message_from_the_widget_can_be_rehearsed_as_the_next_tool_call(playground: Playground) -> None:
+def test_a_message_from_the_widget_can_be_rehearsed_as_the_next_tool_call(
+    playground: Playground,
+) -> None:
     frame = playground.render(CARD)
     frame.click(CARD.keyboard_control)
     playground.wait_for_entry("message", CARD.keyboard_text)
@@ -55,7 +63,9 @@ def test_it_is_open_in_development(live: LiveServer) -> None:
     assert httpx.get(f"{live.url}/playground/", timeout=10).status_code == 200
 
 
-def test_it_is_hidden_from_non_staff_when_debug_is_off(client: Any, settings: Any) -> None:
+def test_it_is_hidden_from_non_staff_when_debug_is_off(
+    client: Any, settings: Any
+) -> None:
     settings.DEBUG = False
     assert client.get("/playground/").status_code == 404
 

@@ -10,7 +10,9 @@ from tests.browser.widget_cases import WidgetCase
 pytestmark = pytest.mark.browser
 
 
-def test_it_completes_the_handshake_and_renders_the_tool_result(playground: Playground, widget_case: WidgetCase, host_mode: str) -> None:
+def test_it_completes_the_handshake_and_renders_the_tool_result(
+    playground: Playground, widget_case: WidgetCase, host_mode: str
+) -> None:
     frame = playground.render(widget_case)
 
     assert frame.evaluate("() => Widget.host") == host_mode
@@ -20,17 +22,25 @@ def test_it_completes_the_handshake_and_renders_the_tool_result(playground: Play
     if host_mode == "mcp-apps":
         initialize = playground.transcript("widget-initialize")[-1]
         assert initialize["detail"]["protocolVersion"] == "2026-01-26"
-        assert kinds.index("widget-initialize") < kinds.index("widget-initialized") < kinds.index("tool-input-sent")
+        assert (
+            kinds.index("widget-initialize")
+            < kinds.index("widget-initialized")
+            < kinds.index("tool-input-sent")
+        )
         assert kinds.index("tool-input-sent") < kinds.index("tool-result-sent")
     else:
         delivered = playground.transcript("set-globals")[0]["detail"]
         assert "toolOutput" in delivered
 
 
-def test_it_reports_its_size_so_the_host_can_fit_it(playground: Playground, widget_case: WidgetCase) -> None:
+def test_it_reports_its_size_so_the_host_can_fit_it(
+    playground: Playground, widget_case: WidgetCase
+) -> None:
     playground.render(widget_case)
 
     size = playground.wait_for_entry("size-changed")
-    iframe_height = playground.page.eval_on_selector("#widget-host iframe", "f => f.getBoundingClientRect().height")
+    iframe_height = playground.page.eval_on_selector(
+        "#widget-host iframe", "f => f.getBoundingClientRect().height"
+    )
     assert size["height"] > 50
     assert abs(iframe_height - playground.transcript("size-changed")[-1]["height"]) <= 1

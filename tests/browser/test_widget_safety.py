@@ -10,30 +10,48 @@ from tests.browser.widget_cases import HOSTILE_TEXT, WidgetCase
 pytestmark = pytest.mark.browser
 
 
-def test_it_shows_html_in_data_as_text(playground: Playground, widget_case: WidgetCase) -> None:
+def test_it_shows_html_in_data_as_text(
+    playground: Playground, widget_case: WidgetCase, request: pytest.FixtureRequest
+) -> None:
     if widget_case.hostile_arguments is None:
-        pytest.skip(f"{widget_case.name} takes no free-text arguments")
+        pytest.skip(f"{widget_case.name} shows no free text from data")
+    if widget_case.needs_hostile_product:
+        request.getfixturevalue("hostile_product")
     dialogs: list[str] = []
-    playground.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    playground.page.on(
+        "dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss())
+    )
 
-    frame = playground.render(widget_case, widget_case.hostile_arguments)
+    frame = playground.render(
+        widget_case, widget_case.hostile_arguments, hostile=True
+    )
 
     assert HOSTILE_TEXT in frame.inner_text("body")
-    assert frame.evaluate("() => document.querySelectorAll('img[src=x], b').length") == 0
+    assert (
+        frame.evaluate("() => document.querySelectorAll('img[src=x], b').length") == 0
+    )
     assert dialogs == []
 
 
-def test_it_logs_no_console_errors_and_loads_nothing_from_elsewhere(playground: Playground, widget_case: WidgetCase) -> None:
+def test_it_logs_no_console_errors_and_loads_nothing_from_elsewhere(
+    playground: Playground, widget_case: WidgetCase
+) -> None:
     requested: list[str] = []
     playground.page.on("request", lambda request: requested.append(request.url))
 
     frame = playground.render(widget_case)
     playground.set_theme("dark")
     frame.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+    start = playground.last_seq()
     frame.focus(widget_case.keyboard_control)
     playground.page.keyboard.press("Enter")
-    playground.wait_for_entry(widget_case.keyboard_event)
+    playground.wait_for_keyboard_action(widget_case, frame, after=start)
 
     assert playground.errors == []
-    foreign = [url for url in requested if not url.startswith(playground.live.url) and not url.startswith(("data:", "about:"))]
+    foreign = [
+        url
+        for url in requested
+        if not url.startswith(playground.live.url)
+        and not url.startswith(("data:", "about:"))
+    ]
     assert foreign == []

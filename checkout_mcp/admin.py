@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from checkout_mcp.models import Cart, CartItem, Order, OrderLine, Payment
+
+
+class CartItemInline(admin.TabularInline):
+    model = CartItem
+    extra = 0
+    fields = ["product_id", "title", "unit_price", "quantity", "added_at"]
+    readonly_fields = ["added_at"]
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "shopper", "item_count", "updated_at"]
+    list_filter = ["updated_at"]
+    search_fields = ["shopper__name", "shopper__email", "session__handle", "items__product_id", "items__title"]
+    list_select_related = ["shopper", "session"]
+    raw_id_fields = ["session", "shopper"]
+    readonly_fields = ["created_at"]
+    inlines = [CartItemInline]
+
+    @admin.display(description="Items")
+    def item_count(self, cart: Cart) -> int:
+        return sum(item.quantity for item in cart.items.all())
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("items")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["product_id", "title", "unit_price", "quantity", "line_total"]
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["status", "amount", "card_brand", "card_last4", "decline_code", "decline_reason", "created_at"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are records of what happened: viewable and searchable, never edited."""
+
+    list_display = ["number", "shopper", "status", "total", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["number", "shopper__name", "shopper__email", "idempotency_key", "lines__product_id"]
+    list_select_related = ["shopper"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "number",
+        "shopper",
+        "session",
+        "status",
+        "subtotal",
+        "shipping",
+        "tax",
+        "total",
+        "tax_rate",
+        "ship_to",
+        "idempotency_key",
+        "created_at",
+    ]
+    inlines = [OrderLineInline, PaymentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["order", "status", "amount", "card_brand", "card_last4", "decline_reason", "created_at"]
+    list_filter = ["status", "card_brand", "decline_code"]
+    search_fields = ["order__number", "order__shopper__email", "card_last4"]
+    list_select_related = ["order"]
+    readonly_fields = [
+        "order",
+        "status",
+        "amount",
+        "card_brand",
+        "card_last4",
+        "decline_code",
+        "decline_reason",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

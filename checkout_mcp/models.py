@@ -1,0 +1,259 @@
+"""Carts, orders and their (simulated) payments.
+
+A cart belongs to one signed-in shopper session. Completing a purchase turns it into an Order:
+the lines, prices and totals are copied at that moment, so later catalog changes never alter an
+order. Each attempt carries the caller's idempotency key, unique in the database, which is what
+makes a repeated or concurrent "Complete purchase" produce one order.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from decimal import Decimal
+from typing import ClassVar
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Length, Round
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from auth_mcp.models import Shopper, ShopperSession
+
+MAX_QUANTITY = 99
+ORDER_NUMBER_PREFIX = "TGT-"
+ORDER_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
+ORDER_NUMBER_RANDOM_CHARS = 9
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+def same_cents(left: Combinable, right: Combinable) -> Exact:
+    """`left == right` to the cent. SQLite does decimal arithmetic in floating point, so sums are
+    compared as whole cents there; on PostgreSQL (exact numerics) it is plain equality."""
+    return Exact(Round(left * 100), Round(right * 100))
+
+
+def new_order_number() -> str:
+    """TGT- and 9 random base-36 characters (about 46 bits), as the original confirmation showed."""
+    return ORDER_NUMBER_PREFIX + "".join(
+        secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(ORDER_NUMBER_RANDOM_CHARS)
+    )
+
+
+class CheckoutError(Exception):
+    """A failure the shopper or the model can act on. `code` is stable for API clients."""
+
+    code: ClassVar[str] = "checkout_failed"
+    status: ClassVar[int] = 400
+    field: ClassVar[str | None] = None
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotSignedIn(CheckoutError):
+    code = "not_signed_in"
+    status = 403
+    field = "sessionId"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(
+            f"The shopper is not signed in on session {handle}. Call authenticate-target with this "
+            "sessionId so they can sign in, then try again."
+        )
+
+
+class UnknownProduct(CheckoutError):
+    code = "unknown_product"
+    status = 404
+    field = "productId"
+
+
+class QuantityLimit(CheckoutError):
+    code = "quantity_limit"
+    field = "quantity"
+
+
+class EmptyCart(CheckoutError):
+    code = "cart_empty"
+    status = 409
+
+
+class NoCardOnFile(CheckoutError):
+    code = "no_card_on_file"
+    status = 409
+
+
+class IdempotencyKeyReused(CheckoutError):
+    code = "idempotency_key_reused"
+    status = 409
+    field = "Idempotency-Key"
+
+
+class CardDeclined(CheckoutError):
+    code = "card_declined"
+    status = 402
+
+
+class Cart(models.Model):
+    """The shopper's cart for one signed-in session."""
+
+    session = models.OneToOneField(ShopperSession, on_delete=models.CASCADE, related_name="cart")
+    shopper = models.ForeignKey(Shopper, on_delete=models.CASCADE, related_name="carts")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"Cart of {self.shopper.name} ({self.session.handle})"
+
+
+class CartItemQuerySet(models.QuerySet["CartItem"]):
+    async def acount_units(self) -> int:
+        counted = await self.aaggregate(units=Sum("quantity"))
+        return int(counted["units"] or 0)
+
+
+class CartItem(models.Model):
+    """One product in a cart. Title and price are the catalog's when it was first added."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    product_id = models.CharField("product id (TCIN)", max_length=12)
+    title = models.CharField(max_length=200)
+    image = models.URLField(max_length=500, blank=True)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CartItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product_id"], name="checkout_mcp_cartitem_one_line_per_product"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="checkout_mcp_cartitem_quantity_range"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="checkout_mcp_cartitem_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class Order(models.Model):
+    """One purchase attempt, with everything the summary showed copied at that moment.
+
+    A declined payment is kept as an order in status "payment declined" (as shop systems record
+    failed orders), so that a retry with the same idempotency key gets the same answer.
+    """
+
+    class Status(models.TextChoices):
+        PLACED = "placed", "Placed"
+        DECLINED = "declined", "Payment declined"
+
+    number = models.CharField(max_length=13, unique=True, default=new_order_number, editable=False)
+    shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="orders")
+    session = models.ForeignKey(ShopperSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping = models.DecimalField(max_digits=12, decimal_places=2)
+    tax = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=5, help_text="The rate applied, e.g. 0.08750.")
+    ship_to = models.TextField(help_text="The shipping address as it was when the order was placed.")
+    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, shipping__gte=0, tax__gte=0),
+                name="checkout_mcp_order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=same_cents(F("total"), F("subtotal") + F("shipping") + F("tax")),
+                name="checkout_mcp_order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["placed", "declined"]), name="checkout_mcp_order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__startswith=ORDER_NUMBER_PREFIX) & Exact(Length("number"), 13),
+                name="checkout_mcp_order_number_format",
+            ),
+            models.CheckConstraint(condition=~Q(idempotency_key=""), name="checkout_mcp_order_idempotency_key_present"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A cart line copied into an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product_id = models.CharField("product id (TCIN)", max_length=12)
+    title = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveSmallIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="checkout_mcp_orderline_quantity_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & same_cents(F("line_total"), F("unit_price") * F("quantity")),
+                name="checkout_mcp_orderline_total_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+
+class Payment(models.Model):
+    """The simulated charge for an order: what was charged to which card, or why it was declined."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        DECLINED = "declined", "Declined"
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="payment")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    card_brand = models.CharField(max_length=20)
+    card_last4 = models.CharField(max_length=4)
+    decline_code = models.CharField(max_length=32, blank=True)
+    decline_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="checkout_mcp_payment_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status="succeeded", decline_reason="") | Q(status="declined") & ~Q(decline_reason=""),
+                name="checkout_mcp_payment_decline_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("card_last4"), 4), name="checkout_mcp_payment_card_last4_length"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.amount} on {self.card_brand} •••• {self.card_last4}"

@@ -1,0 +1,229 @@
+"""checkout on /mcp3 and POST /api/checkout/complete: from cart to order, against a live server."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.conf import settings
+
+from checkout_mcp.tests.shop import (
+    call,
+    cents,
+    create_shoppers,
+    dana,
+    new_key,
+    new_session,
+    post,
+    priya,
+    run_in_live_db,
+    set_card,
+    sign_in,
+    theo,
+)
+from tests.liveserver import LiveServer
+
+COTTON_ROUNDS = "31508397"  # 2.49
+NOTEBOOK = "42191994"  # 4.29
+FITBIT = "38098260"  # 159.95
+COMPLETE = "/api/checkout/complete"
+
+
+async def add(live: LiveServer, session_id: str, product_id: str, quantity: int = 1) -> None:
+    result = await call(
+        live, "mcp3", "add-to-cart", {"sessionId": session_id, "productId": product_id, "quantity": quantity}
+    )
+    assert not result.is_error, result.content[0].text
+
+
+async def checkout(live: LiveServer, session_id: str) -> dict:
+    result = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    assert not result.is_error, result.content[0].text
+    return dict(result.structured_content)
+
+
+def stored_order(live: LiveServer, number: str) -> dict:
+    return run_in_live_db(
+        live,
+        f"""
+from checkout_mcp.models import Order
+order = Order.objects.select_related("payment", "shopper").get(number={number!r})
+result = {{
+    "shopper": order.shopper.email,
+    "status": order.status,
+    "lines": [[l.product_id, str(l.unit_price), l.quantity, str(l.line_total)] for l in order.lines.all()],
+    "subtotal": str(order.subtotal), "shipping": str(order.shipping), "tax": str(order.tax), "total": str(order.total),
+    "payment": [order.payment.status, str(order.payment.amount), order.payment.card_last4],
+    "orders_with_key": Order.objects.filter(idempotency_key=order.idempotency_key).count(),
+}}
+""",
+    )
+
+
+async def test_priya_buys_two_products_and_the_order_matches_the_summary_to_the_cent(live: LiveServer) -> None:
+    buyer, neighbour = priya(), theo()
+    create_shoppers(live, buyer, neighbour)
+    priya_session, theo_session = await sign_in(live, buyer), await sign_in(live, neighbour)
+    await add(live, theo_session, FITBIT)
+    theo_before = await checkout(live, theo_session)
+
+    await add(live, priya_session, COTTON_ROUNDS)
+    await add(live, priya_session, NOTEBOOK)
+    await add(live, priya_session, COTTON_ROUNDS)
+    summary = await checkout(live, priya_session)
+
+    subtotal = Decimal("2.49") * 2 + Decimal("4.29")
+    tax = cents(subtotal * settings.SALES_TAX_RATE)
+    assert [(line["productId"], line["quantity"]) for line in summary["lines"]] == [(COTTON_ROUNDS, 2), (NOTEBOOK, 1)]
+    assert summary["itemCount"] == 3
+    assert summary["subtotal"] == "9.27"
+    assert summary["shipping"] == f"{settings.SHIPPING_FEE:.2f}"  # under the free-shipping threshold
+    assert summary["tax"] == f"{tax:.2f}"
+    assert summary["total"] == f"{subtotal + settings.SHIPPING_FEE + tax:.2f}"
+    assert summary["payment"] == "Visa •••• 4242, expires 12/2030"
+    assert summary["shipTo"] == ["Priya Natarajan", "1200 Nicollet Mall", "Minneapolis, MN 55403", "US"]
+
+    completed = await post(live, COMPLETE, {"sessionId": priya_session}, new_key())
+    assert completed.status_code == 200, completed.text
+    order = completed.json()
+    assert order["orderNumber"].startswith("TGT-") and len(order["orderNumber"]) == 13
+    assert order["status"] == "placed"
+    assert {key: order[key] for key in ("subtotal", "shipping", "tax", "total")} == {
+        key: summary[key] for key in ("subtotal", "shipping", "tax", "total")
+    }
+
+    stored = stored_order(live, order["orderNumber"])
+    assert stored["shopper"] == buyer.email
+    assert stored["lines"] == [[COTTON_ROUNDS, "2.49", 2, "4.98"], [NOTEBOOK, "4.29", 1, "4.29"]]
+    assert [stored[key] for key in ("subtotal", "shipping", "tax", "total")] == [
+        summary[key] for key in ("subtotal", "shipping", "tax", "total")
+    ]
+    assert stored["payment"] == ["succeeded", summary["total"], "4242"]
+
+    emptied = await call(live, "mcp3", "checkout", {"sessionId": priya_session})
+    assert emptied.is_error and "cart is empty" in emptied.content[0].text
+    assert await checkout(live, theo_session) == theo_before
+
+
+async def test_a_repeated_complete_returns_the_same_order(live: LiveServer) -> None:
+    buyer = priya()
+    create_shoppers(live, buyer)
+    session_id = await sign_in(live, buyer)
+    await add(live, session_id, FITBIT)
+    key = new_key()
+    first = await post(live, COMPLETE, {"sessionId": session_id}, key)
+    again = await post(live, COMPLETE, {"sessionId": session_id}, key)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert first.json()["shipping"] == "0.00"  # over the free-shipping threshold
+    assert stored_order(live, first.json()["orderNumber"])["orders_with_key"] == 1
+
+
+async def test_fifty_concurrent_completes_with_one_key_place_one_order(live: LiveServer) -> None:
+    buyer = priya()
+    create_shoppers(live, buyer)
+    session_id = await sign_in(live, buyer)
+    await add(live, session_id, NOTEBOOK, 3)
+    await add(live, session_id, FITBIT)
+    key = new_key()
+    limits = httpx.Limits(max_connections=50)
+    async with httpx.AsyncClient(base_url=live.url, timeout=60, limits=limits) as http:
+        answers = await asyncio.gather(
+            *(http.post(COMPLETE, json={"sessionId": session_id}, headers={"Idempotency-Key": key}) for _ in range(50))
+        )
+    assert {answer.status_code for answer in answers} == {200}
+    bodies = [answer.content for answer in answers]
+    assert len(set(bodies)) == 1
+    number = answers[0].json()["orderNumber"]
+    orders = run_in_live_db(
+        live,
+        f"from checkout_mcp.models import Order\nresult = list(Order.objects.filter(shopper__email={buyer.email!r}).values_list('number', flat=True))",
+    )
+    assert orders == [number]
+
+
+async def test_a_declined_card_keeps_the_cart_and_records_the_payment(live: LiveServer) -> None:
+    shopper = dana()  # card ending 0002
+    create_shoppers(live, shopper)
+    session_id = await sign_in(live, shopper)
+    await add(live, session_id, NOTEBOOK, 2)
+    before = await checkout(live, session_id)
+
+    key = new_key()
+    declined = await post(live, COMPLETE, {"sessionId": session_id}, key)
+    assert declined.status_code == 402
+    assert declined.json()["error"]["code"] == "card_declined"
+    assert declined.json()["error"]["message"].startswith("Your card was declined.")
+    assert "cart is unchanged" in declined.json()["error"]["message"]
+    assert (await post(live, COMPLETE, {"sessionId": session_id}, key)).json() == declined.json()
+    assert await checkout(live, session_id) == before
+    payments = run_in_live_db(
+        live,
+        "from checkout_mcp.models import Payment\n"
+        f"result = list(Payment.objects.filter(order__shopper__email={shopper.email!r}).values_list('status', 'card_last4', 'decline_reason'))",
+    )
+    assert payments == [["declined", "0002", "Your card was declined."]]
+
+    set_card(live, shopper, "4242")
+    paid = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
+    assert paid.status_code == 200 and paid.json()["total"] == before["total"]
+
+
+async def test_insufficient_funds_is_its_own_decline(live: LiveServer) -> None:
+    shopper = dana()
+    create_shoppers(live, shopper)
+    set_card(live, shopper, "9995")
+    session_id = await sign_in(live, shopper)
+    await add(live, session_id, NOTEBOOK)
+    declined = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
+    assert declined.status_code == 402
+    assert declined.json()["error"]["message"].startswith("Your card has insufficient funds.")
+
+
+async def test_checkout_of_an_empty_cart_says_what_to_do(live: LiveServer) -> None:
+    shopper = theo()
+    create_shoppers(live, shopper)
+    session_id = await sign_in(live, shopper)
+    result = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    assert result.is_error
+    assert "cart is empty" in result.content[0].text and "add-to-cart" in result.content[0].text
+    completed = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
+    assert completed.status_code == 409 and completed.json()["error"]["code"] == "cart_empty"
+
+
+async def test_checkout_needs_a_signed_in_session(live: LiveServer) -> None:
+    session_id = await new_session(live)
+    result = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    assert result.is_error and "authenticate-target" in result.content[0].text
+    completed = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
+    assert completed.status_code == 403
+    assert completed.json()["error"] == {
+        "code": "not_signed_in",
+        "message": result.content[0].text,
+        "field": "sessionId",
+    }
+    unknown = await post(live, COMPLETE, {"sessionId": "sess_" + "y" * 32}, new_key())
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "session_not_found"
+
+
+@pytest.mark.parametrize("key", [None, "", "short", "has spaces in it"])
+async def test_completing_needs_a_valid_idempotency_key(live: LiveServer, key: str | None) -> None:
+    completed = await post(live, COMPLETE, {"sessionId": "sess_" + "z" * 32}, key)
+    assert completed.status_code == 400
+    error = completed.json()["error"]
+    assert error["code"] == "invalid_input" and error["field"] == "Idempotency-Key"
+    assert "Idempotency-Key" in error["message"]
+
+
+async def test_one_key_cannot_pay_for_two_shoppers(live: LiveServer) -> None:
+    first, second = priya(), theo()
+    create_shoppers(live, first, second)
+    first_session, second_session = await sign_in(live, first), await sign_in(live, second)
+    await add(live, first_session, NOTEBOOK)
+    await add(live, second_session, NOTEBOOK)
+    key = new_key()
+    assert (await post(live, COMPLETE, {"sessionId": first_session}, key)).status_code == 200
+    reused = await post(live, COMPLETE, {"sessionId": second_session}, key)
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"

@@ -1,0 +1,45 @@
+"""The Circle 360 widget's callback: start a membership (idempotent, like completing a purchase)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from checkout_mcp.models import CardDeclined
+from checkout_mcp.services import get_signed_in_session
+from auth_mcp.openapi import RETRY_AFTER, error
+from checkout_mcp.views import IDEMPOTENCY_KEY_PARAMETER, IdempotentCallbackView, shop_responses
+from membership_mcp import services
+from membership_mcp.models import Membership
+from membership_mcp.serializers import EnrollSerializer, MembershipSerializer
+
+
+class EnrollView(IdempotentCallbackView):
+    """Enrol the signed-in shopper in Circle 360 on the chosen plan."""
+
+    serializer_class = EnrollSerializer
+
+    @extend_schema(
+        operation_id="membership_enroll",
+        tags=["circle-360"],
+        request=EnrollSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER],
+        responses=shop_responses(
+            MembershipSerializer,
+            error("Already a member (already_member), no card on file (no_card_on_file), or the "
+                  "Idempotency-Key was used for another request (idempotency_key_reused).",
+                  "already_member", "You are already a Target Circle 360 member."),
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data, key = self.validated(request)
+        session, _ = get_signed_in_session(data["sessionId"])
+        membership = services.enroll(session, data["plan"], key)
+        membership = Membership.objects.get(pk=membership.pk)
+        if membership.status == Membership.Status.DECLINED:
+            raise CardDeclined(
+                f"{membership.decline_reason} Nothing was charged and you are not enrolled. "
+                "Use a different card on your Target account, then try again."
+            )
+        return Response(MembershipSerializer(membership).data)

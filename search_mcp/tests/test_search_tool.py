@@ -1,0 +1,113 @@
+"""search-target-products on the local catalog, through the official MCP client against a live server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from tests.liveserver import LiveServer
+
+SEARCH = "search-target-products"
+
+
+async def search(live: LiveServer, **arguments: Any) -> Any:
+    async with Client(f"{live.url}/mcp2") as client:
+        return await client.call_tool(SEARCH, arguments)
+
+
+async def test_it_ranks_the_fitbit_charge_6_first_for_fitbit_charge(live: LiveServer) -> None:
+    result = await search(live, query="fitbit charge")
+
+    assert not result.is_error
+    first = result.structured_content["products"][0]
+    assert first["title"].startswith("Fitbit Charge 6")
+    assert first["brand"] == "Fitbit"
+
+
+async def test_it_returns_ten_products_a_page_with_cents_and_absolute_image_urls(live: LiveServer) -> None:
+    result = await search(live, query="fitbit")
+    found = result.structured_content
+
+    assert found["query"] == "fitbit" and found["page"] == 1
+    assert len(found["products"]) == 10
+    assert found["total_results"] > 10 and found["has_more"] is True and found["stale"] is False
+    for product in found["products"]:
+        assert set(product) == {
+            "id", "title", "brand", "price", "currency", "rating", "review_count", "image", "url", "features",
+        }  # fmt: skip
+        assert product["price"].count(".") == 1 and len(product["price"].split(".")[1]) == 2
+        assert product["image"] == f"{live.env.get('PUBLIC_BASE_URL', 'http://127.0.0.1:8000')}/catalog/images/{product['id']}.svg"
+        assert product["url"].startswith("https://www.target.com/")
+    assert result.meta["images"][found["products"][0]["id"]][1].endswith("?view=2")
+
+
+async def test_its_text_names_each_product_id_for_add_to_cart(live: LiveServer) -> None:
+    result = await search(live, query="fitbit charge")
+    text = result.content[0].text
+
+    assert 'Found 24 Target products for "fitbit charge"' in text
+    for product in result.structured_content["products"]:
+        assert f"(id {product['id']})" in text
+    assert "add-to-cart" in text and "page=2" in text
+
+
+async def test_it_pages_through_results_without_repeats(live: LiveServer) -> None:
+    first = (await search(live, query="fitbit")).structured_content
+    second = (await search(live, query="Fitbit", page=2)).structured_content
+
+    assert second["page"] == 2 and second["total_results"] == first["total_results"]
+    assert len(second["products"]) == first["total_results"] - 10
+    assert second["has_more"] is False
+    assert not {p["id"] for p in first["products"]} & {p["id"] for p in second["products"]}
+
+
+async def test_it_says_when_a_page_is_past_the_last(live: LiveServer) -> None:
+    result = await search(live, query="fitbit", page=5)
+
+    assert result.is_error
+    assert 'page: 5 is past the last page of results for "fitbit" (19 products, 2 pages)' in result.content[0].text
+
+
+async def test_it_answers_no_match_with_an_empty_carousel(live: LiveServer) -> None:
+    result = await search(live, query="xylophone zeppelin")
+
+    assert not result.is_error
+    assert result.structured_content["products"] == [] and result.structured_content["total_results"] == 0
+    assert "No Target products match" in result.content[0].text
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"query": ""}, "query: String should have at least 1 character"),
+        ({"query": "   "}, "query: String should have at least 1 character"),
+        ({"query": "x" * 201}, "query: String should have at most 200 characters"),
+        ({"query": "fitbit", "page": 0}, "page: Input should be greater than or equal to 1"),
+        ({"query": "fitbit", "page": 31}, "page: Input should be less than or equal to 30"),
+        ({"query": "fitbit", "page": "two"}, "page: Input should be a valid integer"),
+        ({}, "query: Field required"),
+    ],
+)
+async def test_it_rejects_bad_input_naming_the_field(live: LiveServer, arguments: dict[str, Any], message: str) -> None:
+    result = await search(live, **arguments)
+
+    assert result.is_error
+    assert message in result.content[0].text
+
+
+async def test_it_declares_the_carousel_and_serves_it(live: LiveServer) -> None:
+    async with Client(f"{live.url}/mcp2") as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        uri = tools[SEARCH].meta["ui"]["resourceUri"]
+        contents = (await client.read_resource(uri)).contents[0]
+
+    assert tools[SEARCH].annotations.read_only_hint is True
+    assert tools[SEARCH].meta["openai/outputTemplate"] == uri
+    assert uri.startswith("ui://target-search/product-carousel-")
+    assert contents.mime_type == "text/html;profile=mcp-app"
+    assert "window.Widget" in contents.text and "Add to cart" in contents.text
+    csp = contents.meta["ui"]["csp"]
+    assert csp == {"connectDomains": [], "resourceDomains": [live.env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")]}
+    assert contents.meta["openai/widgetCSP"]["redirect_domains"] == ["https://www.target.com"]

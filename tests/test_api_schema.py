@@ -1,0 +1,149 @@
+"""The widget callback API's OpenAPI schema (drf-spectacular) and a schemathesis run against it.
+
+Schemathesis generates valid and invalid requests from the schema served at /api/schema/ and sends
+them to a live server of their own (its shoppers join Circle 360 and place orders, so it does not
+share the suite's). Bodies that name a session get, some of the time, a real one: a fresh anonymous
+session, or a signed-in shopper with a full cart, so the runs reach past "session not found" into
+sign-in, checkout and enrolment. The check is the issue's: no answer is a 5xx.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.generation.modes import GenerationMode
+
+from checkout_mcp.tests.shop import call, create_shoppers, new_session, priya, sign_in
+from tests.journeys import LAUREN
+from tests.liveserver import LiveServer, live_server
+
+MAX_EXAMPLES = 25
+COTTON_ROUNDS = "31508397"
+NOTEBOOK = "42191994"
+
+
+@pytest.fixture(scope="module")
+def api_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    # Throttles answer 429 correctly; raised here so generated requests reach the views' logic.
+    with live_server(
+        tmp_path_factory.mktemp("api-schema"),
+        SIGN_IN_RATE_PER_SESSION="100000/min",
+        SIGN_IN_RATE_PER_EMAIL="100000/min",
+        SHOP_RATE_PER_SESSION="100000/min",
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+async def sessions(api_live: LiveServer) -> dict[str, list[str]]:
+    """Real sessionIds to put into generated bodies: anonymous ones, and signed-in ones with a cart."""
+    person = priya()
+    create_shoppers(api_live, person)
+    anonymous = [await new_session(api_live) for _ in range(6)]
+    shopping = [await sign_in(api_live, person) for _ in range(3)]
+    for session_id in shopping:
+        for product in (COTTON_ROUNDS, NOTEBOOK):
+            added = await call(api_live, "mcp3", "add-to-cart", {"sessionId": session_id, "productId": product})
+            assert not added.is_error, added.content
+    return {"anonymous": anonymous, "shopping": shopping}
+
+
+@pytest.fixture(scope="module")
+def api_schema(api_live: LiveServer) -> Any:
+    schema = schemathesis.openapi.from_url(f"{api_live.url}/api/schema/?format=json", timeout=10)
+    schema.config.update(base_url=api_live.url)
+    return schema
+
+
+def with_real_data(body: Any, sessions: dict[str, list[str]], path: str) -> Any:
+    """Two times in three, swap the generated sessionId for a real one (and sometimes real credentials)."""
+    if not isinstance(body, dict) or "sessionId" not in body:
+        return body
+    pick = random.Random(repr(sorted(body.items(), key=str)))
+    roll = pick.random()
+    if roll < 0.33:
+        return body
+    kind = "anonymous" if roll < 0.66 or path.startswith("/api/session/") else "shopping"
+    body = {**body, "sessionId": pick.choice(sessions[kind])}
+    if path == "/api/session/authenticate" and pick.random() < 0.3:
+        body.update(email=LAUREN[0], password=LAUREN[1])
+    return body
+
+
+OPERATIONS = [
+    "/api/session/authenticate",
+    "/api/session/verify",
+    "/api/checkout/complete",
+    "/api/membership/enroll",
+    "/api/demo/reset",
+]
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("path", OPERATIONS)
+def test_no_generated_request_gets_a_server_error(
+    api_schema: Any, sessions: dict[str, list[str]], path: str, mode: GenerationMode
+) -> None:
+    operation = api_schema[path]["POST"]
+    answered: list[int] = []
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        case.body = with_real_data(case.body, sessions, path)
+        response = case.call(timeout=15)
+        answered.append(response.status_code)
+        assert response.status_code < 500, (
+            f"{case.method} {case.path} headers={case.headers!r} body={case.body!r} -> "
+            f"{response.status_code}: {response.text[:500]}"
+        )
+        if response.status_code >= 400 and response.headers.get("content-type", "").startswith("application/json"):
+            body = response.json()
+            # Every expected failure has the documented shape.
+            assert set(body) == {"error"} and {"code", "message", "field"} <= set(body["error"]), body
+
+    run()
+    assert answered, "schemathesis generated no requests"
+
+
+def test_the_schema_describes_bodies_headers_and_errors(api_live: LiveServer) -> None:
+    document = httpx.get(f"{api_live.url}/api/schema/?format=json").json()
+    complete = document["paths"]["/api/checkout/complete"]["post"]
+    header = next(p for p in complete["parameters"] if p["name"] == "Idempotency-Key")
+    assert header["in"] == "header" and header["required"] is True and header["schema"]["pattern"]
+    assert complete["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SessionRequest")
+    assert {"200", "400", "402", "403", "404", "409", "410", "429"} <= set(complete["responses"])
+    assert "Retry-After" in complete["responses"]["429"]["headers"]
+    error = document["components"]["schemas"]["Error"]
+    detail = document["components"]["schemas"]["ErrorDetail"]
+    assert error["required"] == ["error"] and set(detail["required"]) == {"code", "message", "field"}
+    for path in ("/api/session/authenticate", "/api/session/verify", "/api/membership/enroll", "/api/demo/reset"):
+        assert "post" in document["paths"][path]
+    assert "demoResetToken" in document["components"]["securitySchemes"]
+
+
+def test_production_serves_the_schema_to_staff_only(tmp_path: Path) -> None:
+    production = {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "DEMO_MODE": "0",
+    }
+    with live_server(tmp_path, **production) as server:
+        assert httpx.get(f"{server.url}/api/schema/").status_code == 403
+    with live_server(tmp_path, migrated=True, API_SCHEMA_PUBLIC="1", **production) as server:
+        assert httpx.get(f"{server.url}/api/schema/").status_code == 200
