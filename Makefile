@@ -42,4 +42,6 @@ test-services: install-test
 
 ## Throughput and latency against the official SDK's server (BENCH_SMOKE=1 for a quick check).
 bench: install-test
-	bench/run.sh
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) bench/run.py

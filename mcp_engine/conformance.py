@@ -29,6 +29,7 @@ server = MCPServer(
     title="Conformance fixtures",
     instructions="Test fixtures for the MCP conformance suite and the widget tests.",
     list_ttl_ms=0,
+    uses_database=False,
 )
 server.subscribable_resources = True
 

@@ -81,6 +81,13 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         self.headers: dict[str, list[str]] = {}
         self.trace_id = ""
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every message, which costs a thread
+        # hop on requests that never touch the database. Tool calls of servers that use the
+        # database do it themselves (MCPServer.uses_database).
+        handler = self.http_request if message["type"] == "http.request" else self.http_disconnect
+        await handler(message)
+
     async def http_request(self, message: dict[str, Any]) -> None:
         if not self.trace_id:
             self.headers = _headers(self.scope)

@@ -1,23 +1,25 @@
-"""Fixed-window rate limits shared by every server process through the cache.
+"""Fixed-window rate limits shared by every server process.
 
-With Redis configured the counter is one pipelined INCR+EXPIRE on the asyncio client; with the
-local-memory cache it is an in-process increment, which never blocks. Either way the hot path
-takes no thread hop.
+With Redis configured the counter is one pipelined INCR+EXPIRE on its asyncio client, shared by
+all processes. Without Redis the app runs as one process whose cache is its own memory anyway, so
+the counter is a dict here. Either way the hot path takes no thread hop.
 """
 
 from __future__ import annotations
 
 import time
 from functools import cache as memoize
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 
 
 class RateLimit:
     def __init__(self, limit: int, window_seconds: int) -> None:
         self.limit = limit
         self.window = window_seconds
+        self._local: dict[str, int] = {}
+        self._local_window = 0
 
     @classmethod
     def parse(cls, spec: str) -> RateLimit | None:
@@ -31,21 +33,28 @@ class RateLimit:
         """Count one request; 0 if it may proceed, else the seconds until the window resets."""
         now = time.time()
         window = int(now // self.window)
-        counter = f"ratelimit:{key}:{window}"
         redis = _redis()
         if redis is not None:
+            counter = f"ratelimit:{key}:{window}"
             async with redis.pipeline(transaction=False) as pipe:
                 count, _ = await pipe.incr(counter).expire(counter, self.window + 1).execute()
         else:
-            cache.add(counter, 0, timeout=self.window + 1)
-            count = cache.incr(counter)
+            count = self._count_locally(key, window)
         if count <= self.limit:
             return 0
         return max(1, int((window + 1) * self.window - now + 0.999))
 
+    def _count_locally(self, key: str, window: int) -> int:
+        if window != self._local_window:
+            self._local.clear()  # a new window: the old one's counters are done with
+            self._local_window = window
+        count = self._local.get(key, 0) + 1
+        self._local[key] = count
+        return count
+
 
 @memoize
-def _redis():  # type: ignore[no-untyped-def]
+def _redis() -> Any:
     url = getattr(settings, "REDIS_URL", "")
     if not url:
         return None

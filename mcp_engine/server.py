@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from channels.db import aclose_old_connections
 from django.conf import settings
 from django.core import signing
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -100,6 +101,7 @@ class MCPServer:
         instructions: str = "",
         list_ttl_ms: int = 300_000,
         principal_argument: str | None = None,
+        uses_database: bool = True,
     ) -> None:
         self.name = name
         self.version = version
@@ -110,6 +112,9 @@ class MCPServer:
         # The tool argument that names who is calling (a shopper handle): rate limits and logs
         # are kept per principal, and logs only ever show it hashed.
         self.principal_argument = principal_argument
+        # Tool calls of a server that uses the database first drop stale connections, as
+        # Django does at the start of every request.
+        self.uses_database = uses_database
         self.tools: dict[str, Tool] = {}
         self.widgets: list[Widget] = []
         self.resources: dict[str, Resource] = {}
@@ -331,6 +336,8 @@ class MCPServer:
                 RATE_LIMITED.labels(self.name, "shopper").inc()
                 raise rate_limited(wait, "shopper session")
         self._open_state(ctx, f"tool:{tool.name}")
+        if self.uses_database:
+            await aclose_old_connections()
         try:
             kwargs = tool.parse_arguments(arguments)
             if tool.context_param:
