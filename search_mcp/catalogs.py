@@ -24,11 +24,22 @@ import httpx
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from prometheus_client import Counter
 
 from search_mcp.models import Product
 from targetdemo.http import get_http_client
 
 logger = logging.getLogger(__name__)
+
+# Every failed attempt at an upstream API, retried ones included, by service and reason:
+# timeout, unreachable, http_5xx, rate_limited, key_rejected, rejected (other 4xx), unreadable, unsuccessful.
+UPSTREAM_ERRORS = Counter(
+    "targetdemo_upstream_api_errors", "Failed calls to upstream APIs by service and reason.", ["service", "reason"]
+)
+
+
+def upstream_error(reason: str, service: str = "unwrangle") -> None:
+    UPSTREAM_ERRORS.labels(service=service, reason=reason).inc()
 
 PAGE_SIZE = 10
 CENT = Decimal("0.01")
@@ -300,17 +311,22 @@ class UnwrangleCatalog:
                 self.endpoint, params=params, headers={"Accept": "application/json"}, timeout=self.timeout
             )
         except httpx.TimeoutException:
+            upstream_error("timeout")
             return _Transient(None, "did not answer in time")
         except httpx.TransportError as exc:
+            upstream_error("unreachable")
             # The exception's text may carry the URL (and so the key); its type says enough.
             return _Transient(None, f"could not be reached ({type(exc).__name__})")
         status = response.status_code
         if status in (401, 403):
+            upstream_error("key_rejected")
             logger.warning("Unwrangle refused the API key (HTTP %d)", status)
             raise CatalogError(KEY_REJECTED)
         if status == 429 or status >= 500:
+            upstream_error("rate_limited" if status == 429 else "http_5xx")
             return _Transient(response, f"answered HTTP {status}")
         if status != 200:
+            upstream_error("rejected")
             logger.warning("Unwrangle rejected a search (HTTP %d)", status)
             raise CatalogError(
                 f"Product search failed: Target's search service rejected the search (HTTP {status}). "
@@ -322,11 +338,14 @@ class UnwrangleCatalog:
         try:
             body = response.json(parse_float=Decimal)
         except ValueError:
+            upstream_error("unreadable")
             logger.warning("Unwrangle sent a body that is not JSON (%d bytes)", len(response.content))
             raise CatalogError(UNREADABLE) from None
         if not isinstance(body, dict):
+            upstream_error("unreadable")
             raise CatalogError(UNREADABLE)
         if body.get("success") is not True:
+            upstream_error("unsuccessful")
             upstream = body.get("message") if isinstance(body.get("message"), str) else ""
             upstream = self._scrub(upstream)[:160]
             logger.warning("Unwrangle answered success=false: %s", upstream or "(no message)")
@@ -337,6 +356,7 @@ class UnwrangleCatalog:
             )
         results = body.get("results")
         if not isinstance(results, list):
+            upstream_error("unreadable")
             raise CatalogError(UNREADABLE)
         products = [product for item in results if (product := self._product(item)) is not None]
         if len(products) < len(results):

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "checkout_mcp",
     "membership_mcp",
     "playground",
+    # The project package itself: the serve_workers command and the admin login throttle's page.
+    "targetdemo",
 ]
 
 MIDDLEWARE = [
@@ -123,7 +125,7 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-            "KEY_PREFIX": "targetdemo",
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "targetdemo"),
         }
     }
     CHANNEL_LAYERS = {

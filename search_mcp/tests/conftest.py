@@ -70,30 +70,39 @@ def peer() -> Iterator[UnwranglePeer]:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file that each Unwrangle-backed server starts from a copy of."""
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """One migrated SQLite file that each Unwrangle-backed server starts from a copy of.
+
+    None when DATABASE_URL names a shared PostgreSQL database, which is migrated once here.
+    """
     directory = tmp_path_factory.mktemp("migrated")
     env = server_env(directory)
     migrate(env)
-    return Path(env["SQLITE_PATH"])
+    return Path(env["SQLITE_PATH"]) if "SQLITE_PATH" in env else None
 
 
-def unwrangle_server(database: Path, directory: Path, peer: UnwranglePeer, **env: str) -> Iterator[LiveServer]:
-    shutil.copy(database, directory / "live.sqlite3")
-    with live_server(directory, migrated=True, UNWRANGLE_BASE_URL=peer.base_url, **UNWRANGLE_ENV, **env) as server:
+def unwrangle_server(database: Path | None, directory: Path, peer: UnwranglePeer, **env: str) -> Iterator[LiveServer]:
+    if database is not None:
+        shutil.copy(database, directory / "live.sqlite3")
+    # Its own cache namespace, so searches cached by another server (Redis is shared) don't
+    # hide the upstream calls a test counts.
+    namespace = {"CACHE_KEY_PREFIX": f"td-{directory.name}"}
+    with live_server(
+        directory, migrated=True, UNWRANGLE_BASE_URL=peer.base_url, **UNWRANGLE_ENV, **namespace, **env
+    ) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def unwrangle_live(
-    peer: UnwranglePeer, migrated_database: Path, tmp_path_factory: pytest.TempPathFactory
+    peer: UnwranglePeer, migrated_database: Path | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     yield from unwrangle_server(migrated_database, tmp_path_factory.mktemp("unwrangle"), peer)
 
 
 @pytest.fixture(scope="module")
 def uncached_unwrangle_live(
-    peer: UnwranglePeer, migrated_database: Path, tmp_path_factory: pytest.TempPathFactory
+    peer: UnwranglePeer, migrated_database: Path | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """No fresh cache: every search goes upstream, so the stale copy is what stands in when it fails."""
     directory = tmp_path_factory.mktemp("unwrangle-uncached")
