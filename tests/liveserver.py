@@ -87,7 +87,7 @@ def live_server(
     log_path = tmp_dir / f"daphne-{port}.log"
     with open(log_path, "wb") as log, listener:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "targetdemo.asgi:application"],
+            [sys.executable, "-m", "daphne", "-v", "0", "--fd", str(listener.fileno()), "targetdemo.asgi:application"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -75,3 +76,30 @@ def _value(metrics: str, series: str) -> float:
         if row.startswith(series):
             return float(row.rsplit(" ", 1)[1])
     return 0.0
+
+
+def _open_streams(server: LiveServer, kind: str) -> float:
+    return _value(httpx.get(f"{server.url}/metrics").text, f'mcp_open_streams{{kind="{kind}",server="mcp-conformance"}}')
+
+
+def _until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+    return False
+
+
+@pytest.mark.parametrize("kind", ["sse", "session"])
+def test_a_stream_ends_with_its_client_and_leaves_nothing_running(live: LiveServer, kind: str) -> None:
+    before = _open_streams(live, kind)
+    headers = {"Accept": "text/event-stream"}
+    if kind == "session":
+        init = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+        started = httpx.post(f"{live.url}/mcp-conformance", json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init},
+                             headers={"Accept": ACCEPT})
+        headers["Mcp-Session-Id"] = started.headers["mcp-session-id"]
+    with httpx.stream("GET", f"{live.url}/mcp-conformance", headers=headers, timeout=10) as stream:
+        assert stream.status_code == 200
+        assert _until(lambda: _open_streams(live, kind) == before + 1)
+    assert _until(lambda: _open_streams(live, kind) == before), "the stream's task ended when its client left"
