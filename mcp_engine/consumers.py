@@ -34,6 +34,7 @@ from mcp_engine.observability import RATE_LIMITED, request_id, stream_open
 from mcp_engine.ratelimit import RateLimit
 from mcp_engine.protocol import (
     ASSUMED_LEGACY_VERSION,
+    Envelope,
     Message,
     answer,
     classify,
@@ -169,6 +170,21 @@ class BaseMCPConsumer(AsyncHttpConsumer):
     def context(self, **fields: Any) -> Context:
         return Context(server=self.server, trace_id=self.trace_id, **fields)
 
+    def modern_context(self, message: Message, envelope: Envelope, reply: Reply) -> Context:
+        """Everything a 2026-07-28 request says about its client travels in the request itself."""
+        return self.context(
+            modern=True,
+            protocol_version=envelope.protocol_version,
+            client_capabilities=envelope.client_capabilities,
+            client_info=envelope.client_info,
+            log_level=envelope.log_level,
+            progress_token=envelope.progress_token,
+            request_id=message.id,
+            input_responses=message.params.get("inputResponses"),
+            request_state=message.params.get("requestState"),
+            emit=reply.emit,
+        )
+
     def accepts(self, media_type: bytes) -> bool:
         accept = (self.header("accept") or "*/*").encode()
         return media_type in accept or b"*/*" in accept
@@ -296,19 +312,7 @@ class MCPConsumer(BaseMCPConsumer):
             await self.listen(message)
             return
         reply = Reply(self)
-        ctx = self.context(
-            modern=True,
-            protocol_version=envelope.protocol_version,
-            client_capabilities=envelope.client_capabilities,
-            client_info=envelope.client_info,
-            log_level=envelope.log_level,
-            progress_token=envelope.progress_token,
-            request_id=message.id,
-            input_responses=message.params.get("inputResponses"),
-            request_state=message.params.get("requestState"),
-            emit=reply.emit,
-        )
-        response, error = await answer(self.server, message, ctx)
+        response, error = await answer(self.server, message, self.modern_context(message, envelope, reply))
         await reply.finish(response, error, modern=True)
 
     async def listen(self, message: Message) -> None:
@@ -339,18 +343,8 @@ class MCPConsumer(BaseMCPConsumer):
         if not message.is_request:
             await self.send_json(400, error_response(None, MCPError(INVALID_REQUEST, "initialize must be a request.")))
             return
-        params = message.params
-        version = negotiate_legacy_version(params.get("protocolVersion"))
-        capabilities = params.get("capabilities")
-        client_info = params.get("clientInfo")
-        session = await sessions.start(
-            self.server.name,
-            sessions.STREAMABLE,
-            protocol_version=version,
-            client_capabilities=capabilities if isinstance(capabilities, dict) else {},
-            client_info=client_info if isinstance(client_info, dict) else {},
-        )
-        response = result_response(message.id, self.server.initialize_result(version))
+        session = await sessions.start(self.server.name, sessions.STREAMABLE, **handshake(message))
+        response = result_response(message.id, self.server.initialize_result(session.protocol_version))
         await self.send_json(200, response, [(b"mcp-session-id", session.id.encode())])
 
     async def current_session(self) -> sessions.LegacySession | None:
@@ -472,25 +466,10 @@ class SSEMessageConsumer(BaseMCPConsumer):
             except MCPError as exc:
                 await reply.finish(error_response(message.id, exc), exc, modern=True)
                 return
-            ctx = self.context(
-                modern=True,
-                protocol_version=envelope.protocol_version,
-                client_capabilities=envelope.client_capabilities,
-                client_info=envelope.client_info,
-                log_level=envelope.log_level,
-                progress_token=envelope.progress_token,
-                request_id=message.id,
-                input_responses=message.params.get("inputResponses"),
-                request_state=message.params.get("requestState"),
-                emit=reply.emit,
-            )
-            response, _ = await answer(self.server, message, ctx)
+            response, _ = await answer(self.server, message, self.modern_context(message, envelope, reply))
         elif message.method == "initialize":
-            session.protocol_version = negotiate_legacy_version(message.params.get("protocolVersion"))
-            capabilities = message.params.get("capabilities")
-            session.client_capabilities = capabilities if isinstance(capabilities, dict) else {}
-            client_info = message.params.get("clientInfo")
-            session.client_info = client_info if isinstance(client_info, dict) else {}
+            for name, value in handshake(message).items():
+                setattr(session, name, value)
             await session.save()
             response = result_response(message.id, self.server.initialize_result(session.protocol_version))
         else:
@@ -560,6 +539,17 @@ class Reply:
         assert self.session_id is not None
         group = sessions.group_for_session(self.session_id)
         await get_channel_layer().group_send(group, {"type": "mcp.message", "data": dumps(payload)})
+
+
+def handshake(message: Message) -> dict[str, Any]:
+    """What an ``initialize`` request fixes for the rest of its session."""
+    capabilities = message.params.get("capabilities")
+    client_info = message.params.get("clientInfo")
+    return {
+        "protocol_version": negotiate_legacy_version(message.params.get("protocolVersion")),
+        "client_capabilities": capabilities if isinstance(capabilities, dict) else {},
+        "client_info": client_info if isinstance(client_info, dict) else {},
+    }
 
 
 def _session_message(event: dict[str, Any]) -> str | None:
