@@ -16,11 +16,11 @@ def widget_templates(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         for widget in server.widgets:  # type: ignore[attr-defined]
             try:
                 widget.html  # noqa: B018 - loads and inlines the template
-            except Exception as exc:  # noqa: BLE001 - any failure means the widget cannot be served
+            except Exception as exc:
                 problems.append(
                     checks.Error(
                         f"Widget {widget.name!r} of /{prefix} cannot be served: {exc}",
-                        hint=f"Create templates/{widget.template_name} with the <!-- mcp:widget-runtime --> marker in <head>.",
+                        hint=f"Create templates/{widget.template_name} with the widget-runtime marker in <head>.",
                         id="mcp_engine.E001",
                     )
                 )

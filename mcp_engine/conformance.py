@@ -82,14 +82,22 @@ async def test_audio_content() -> list[dict[str, Any]]:
 @server.tool(name="test_embedded_resource", title="Embedded resource", **plain)
 async def test_embedded_resource() -> list[dict[str, Any]]:
     """Tests embedded resource content response"""
-    resource = {"uri": "test://embedded-resource", "mimeType": "text/plain", "text": "This is an embedded resource content."}
+    resource = {
+        "uri": "test://embedded-resource",
+        "mimeType": "text/plain",
+        "text": "This is an embedded resource content.",
+    }
     return [{"type": "resource", "resource": resource}]
 
 
 @server.tool(name="test_multiple_content_types", title="Mixed content", **plain)
 async def test_multiple_content_types() -> list[dict[str, Any]]:
     """Tests response with multiple content types (text, image, resource)"""
-    resource = {"uri": "test://mixed-content-resource", "mimeType": "application/json", "text": '{"test": "data", "value": 123}'}
+    resource = {
+        "uri": "test://mixed-content-resource",
+        "mimeType": "application/json",
+        "text": '{"test": "data", "value": 123}',
+    }
     return [{"type": "text", "text": "Multiple content types test:"}, IMAGE, {"type": "resource", "resource": resource}]
 
 
@@ -138,7 +146,9 @@ async def test_tool_with_progress(ctx: Context) -> str:
 # -- server-to-client requests (handshake era) ----------------------------------------------------
 
 
-@server.tool(name="test_sampling", title="Sampling", read_only=True, destructive=False, idempotent=False, open_world=True)
+@server.tool(
+    name="test_sampling", title="Sampling", read_only=True, destructive=False, idempotent=False, open_world=True
+)
 async def test_sampling(prompt: str, ctx: Context) -> str:
     """Tests server-initiated sampling (LLM completion request)"""
     result = await ctx.ask("sampling/createMessage", _sample(prompt, 100)["params"])
@@ -146,7 +156,9 @@ async def test_sampling(prompt: str, ctx: Context) -> str:
     return f"LLM response: {content.get('text', 'No response') if isinstance(content, dict) else 'No response'}"
 
 
-@server.tool(name="test_elicitation", title="Elicitation", read_only=True, destructive=False, idempotent=False, open_world=True)
+@server.tool(
+    name="test_elicitation", title="Elicitation", read_only=True, destructive=False, idempotent=False, open_world=True
+)
 async def test_elicitation(message: str, ctx: Context) -> str:
     """Tests server-initiated elicitation (user input request)"""
     schema = {
@@ -179,7 +191,9 @@ async def test_elicitation_sep1034_defaults(ctx: Context) -> str:
             "verified": {"type": "boolean", "description": "Verification status", "default": True},
         },
     }
-    result = await ctx.ask("elicitation/create", {"message": "Please provide user information", "requestedSchema": schema})
+    result = await ctx.ask(
+        "elicitation/create", {"message": "Please provide user information", "requestedSchema": schema}
+    )
     return f"Elicitation result: action={result.get('action')}, content={json.dumps(result.get('content') or {})}"
 
 
@@ -189,7 +203,11 @@ async def test_elicitation_sep1330_enums(ctx: Context) -> str:
     schema = {
         "type": "object",
         "properties": {
-            "untitledSingle": {"type": "string", "description": "Simple enum", "enum": ["option1", "option2", "option3"]},
+            "untitledSingle": {
+                "type": "string",
+                "description": "Simple enum",
+                "enum": ["option1", "option2", "option3"],
+            },
             "titledSingle": {
                 "type": "string",
                 "description": "Enum with titled options",
@@ -253,7 +271,8 @@ async def test_streaming_elicitation(ctx: Context) -> str | InputRequired:
 @server.tool(name="test_x_mcp_header", title="Mirrored header", **plain)
 async def test_x_mcp_header(
     region: Annotated[
-        str, Field(description="Mirrored into the Mcp-Param-Region header", json_schema_extra={"x-mcp-header": "Region"})
+        str,
+        Field(description="Mirrored into the Mcp-Param-Region header", json_schema_extra={"x-mcp-header": "Region"}),
     ] = "<none>",
 ) -> str:
     """Tests SEP-2243 Mcp-Param-* server-side validation"""
@@ -428,7 +447,9 @@ async def show_test_card(
     items: Annotated[list[str], Field(max_length=50, description="Lines to list on the card")] = [],  # noqa: B006
 ) -> ToolResult[TestCard]:
     """Show a card with a title and a list of items, rendered as a widget."""
-    return ToolResult(TestCard(title=title, items=items), text=f"Showing a card titled {title!r} with {len(items)} items.")
+    return ToolResult(
+        TestCard(title=title, items=items), text=f"Showing a card titled {title!r} with {len(items)} items."
+    )
 
 
 # -- resources and prompts ----------------------------------------------------------------------
@@ -480,7 +501,7 @@ async def test_prompt_with_arguments(ctx: Context, arg1: str, arg2: str) -> list
     description="A prompt that includes an embedded resource",
     arguments=[{"name": "resourceUri", "description": "URI of the resource to embed", "required": True}],
 )
-async def test_prompt_with_embedded_resource(ctx: Context, resourceUri: str) -> list[dict[str, Any]]:  # noqa: N803
+async def test_prompt_with_embedded_resource(ctx: Context, resourceUri: str) -> list[dict[str, Any]]:
     resource = {"uri": resourceUri, "mimeType": "text/plain", "text": "Embedded resource content for testing."}
     return [
         _user({"type": "resource", "resource": resource}),

@@ -31,7 +31,6 @@ from mcp_engine import sessions
 from mcp_engine.context import Context
 from mcp_engine.errors import INVALID_REQUEST, MCPError, http_status_for, rate_limited
 from mcp_engine.observability import RATE_LIMITED, request_id, stream_open
-from mcp_engine.ratelimit import RateLimit
 from mcp_engine.protocol import (
     ASSUMED_LEGACY_VERSION,
     Envelope,
@@ -44,6 +43,7 @@ from mcp_engine.protocol import (
     negotiate_legacy_version,
     result_response,
 )
+from mcp_engine.ratelimit import RateLimit
 from mcp_engine.server import MCPServer
 
 logger = logging.getLogger("mcp_engine")
@@ -227,7 +227,9 @@ class BaseMCPConsumer(AsyncHttpConsumer):
 
     # -- handshake-era sessions --------------------------------------------------------------
 
-    async def legacy_request(self, session: sessions.LegacySession, message: Message, reply: Reply) -> tuple[dict[str, Any], MCPError | None]:
+    async def legacy_request(
+        self, session: sessions.LegacySession, message: Message, reply: Reply
+    ) -> tuple[dict[str, Any], MCPError | None]:
         if message.method == "logging/setLevel" and isinstance(message.params.get("level"), str):
             session.log_level = message.params["level"]
         meta = message.meta or {}
@@ -318,7 +320,9 @@ class MCPConsumer(BaseMCPConsumer):
     async def listen(self, message: Message) -> None:
         """``subscriptions/listen``: acknowledge, then forward list changes until the client leaves."""
         wanted = message.params.get("notifications") or {}
-        honoured = {key: True for key in ("toolsListChanged", "promptsListChanged", "resourcesListChanged") if wanted.get(key)}
+        honoured = {
+            key: True for key in ("toolsListChanged", "promptsListChanged", "resourcesListChanged") if wanted.get(key)
+        }
         subscription = {"io.modelcontextprotocol/subscriptionId": message.id}
         ack = {
             "jsonrpc": "2.0",
@@ -380,7 +384,9 @@ class MCPConsumer(BaseMCPConsumer):
         if session is None:
             return
         if not self.accepts(EVENT_STREAM):
-            await self.send_json(406, error_response(None, MCPError(INVALID_REQUEST, "Accept must include text/event-stream.")))
+            await self.send_json(
+                406, error_response(None, MCPError(INVALID_REQUEST, "Accept must include text/event-stream."))
+            )
             return
         layer = get_channel_layer()
         channel = await layer.new_channel()
@@ -406,7 +412,9 @@ class MCPConsumer(BaseMCPConsumer):
 
     async def sse_stream(self) -> None:
         if not self.accepts(EVENT_STREAM):
-            await self.send_json(406, error_response(None, MCPError(INVALID_REQUEST, "Accept must include text/event-stream.")))
+            await self.send_json(
+                406, error_response(None, MCPError(INVALID_REQUEST, "Accept must include text/event-stream."))
+            )
             return
         session = await sessions.start(self.server.name, sessions.SSE)
         layer = get_channel_layer()

@@ -17,20 +17,20 @@ class Context:
     """Per-request state handed to tools that declare a ``ctx: Context`` parameter."""
 
     __slots__ = (
-        "server",
-        "modern",
-        "protocol_version",
+        "_ask",
+        "_emit",
         "client_capabilities",
         "client_info",
-        "log_level",
-        "progress_token",
-        "request_id",
-        "session_id",
         "input_responses",
+        "log_level",
+        "modern",
+        "progress_token",
+        "protocol_version",
+        "request_id",
         "request_state",
+        "server",
+        "session_id",
         "trace_id",
-        "_emit",
-        "_ask",
     )
 
     def __init__(

@@ -74,8 +74,11 @@ RATE_LIMITED = -32029  # in the implementation range the 2026-07-28 spec leaves 
 
 
 def rate_limited(retry_after: int, who: str) -> MCPError:
-    error = MCPError(RATE_LIMITED, f"Too many requests from this {who}; retry after {retry_after} seconds.",
-                     {"retryAfter": retry_after})
+    error = MCPError(
+        RATE_LIMITED,
+        f"Too many requests from this {who}; retry after {retry_after} seconds.",
+        {"retryAfter": retry_after},
+    )
     error.http_status = 429
     error.retry_after = retry_after
     return error

@@ -6,8 +6,8 @@ import hashlib
 import logging
 import re
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from prometheus_client import Counter, Gauge, Histogram
 

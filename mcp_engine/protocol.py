@@ -84,7 +84,9 @@ def classify(body: bytes) -> Message:
     except (ValueError, UnicodeDecodeError):
         raise MCPError(PARSE_ERROR, "Parse error: the body is not valid JSON.") from None
     if isinstance(raw, list):
-        raise MCPError(INVALID_REQUEST, "Invalid request: JSON-RPC batches are not supported; send one message per POST.")
+        raise MCPError(
+            INVALID_REQUEST, "Invalid request: JSON-RPC batches are not supported; send one message per POST."
+        )
     if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
         raise MCPError(INVALID_REQUEST, 'Invalid request: expected a JSON-RPC 2.0 object with "jsonrpc": "2.0".')
     message_id = raw.get("id")
@@ -94,7 +96,9 @@ def classify(body: bytes) -> Message:
     params = raw.get("params", {})
     if method is None:
         if "id" not in raw or ("result" not in raw and "error" not in raw):
-            raise MCPError(INVALID_REQUEST, "Invalid request: a message needs a method, or an id with a result or error.")
+            raise MCPError(
+                INVALID_REQUEST, "Invalid request: a message needs a method, or an id with a result or error."
+            )
         return Message(raw, message_id, None, {})
     if not isinstance(method, str) or not method:
         raise MCPError(INVALID_REQUEST, "Invalid request: method must be a non-empty string.")
@@ -179,12 +183,16 @@ def _check_headers(message: Message, headers: Mapping[str, list[str]], version: 
     if header_version is None:
         raise MCPError(HEADER_MISMATCH, "The MCP-Protocol-Version header is required.")
     if header_version != version:
-        raise MCPError(HEADER_MISMATCH, f"MCP-Protocol-Version header {header_version!r} does not match _meta ({version!r}).")
+        raise MCPError(
+            HEADER_MISMATCH, f"MCP-Protocol-Version header {header_version!r} does not match _meta ({version!r})."
+        )
     method = _single(headers, "mcp-method")
     if method is None:
         raise MCPError(HEADER_MISMATCH, "The Mcp-Method header is required.")
     if method != message.method:
-        raise MCPError(HEADER_MISMATCH, f"Mcp-Method header {method!r} does not match the body method {message.method!r}.")
+        raise MCPError(
+            HEADER_MISMATCH, f"Mcp-Method header {method!r} does not match the body method {message.method!r}."
+        )
     name_field = NAME_BEARING.get(message.method or "")
     if name_field is not None:
         name = _single(headers, "mcp-name")
@@ -241,13 +249,17 @@ def result_response(message_id: Any, result: dict[str, Any]) -> dict[str, Any]:
 async def answer(server: MCPServer, message: Message, ctx: Context) -> tuple[dict[str, Any], MCPError | None]:
     """Run one request; returns the JSON-RPC response and the error it carries, if any."""
     method = message.method or ""
-    REQUESTS.labels(server.name, method if method in KNOWN_METHODS else "other", "modern" if ctx.modern else "legacy").inc()
+    REQUESTS.labels(
+        server.name, method if method in KNOWN_METHODS else "other", "modern" if ctx.modern else "legacy"
+    ).inc()
     try:
         result = await server.handle(method, message.params, ctx)
     except MCPError as exc:
         return error_response(message.id, exc), exc
     except Exception:
-        logger.exception("MCP %s failed on %s", method, server.name, extra={"request_id": ctx.trace_id, "server": server.name})
+        logger.exception(
+            "MCP %s failed on %s", method, server.name, extra={"request_id": ctx.trace_id, "server": server.name}
+        )
         exc = MCPError(INTERNAL_ERROR, f"Internal error; the server logged it as incident {ctx.trace_id}.")
         return error_response(message.id, exc), exc
     if ctx.modern:

@@ -175,7 +175,13 @@ class MCPServer:
         return widget
 
     def resource(
-        self, uri: str, *, name: str, mime_type: str = "text/plain", title: str | None = None, description: str | None = None
+        self,
+        uri: str,
+        *,
+        name: str,
+        mime_type: str = "text/plain",
+        title: str | None = None,
+        description: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(read: Handler) -> Handler:
             self.resources[uri] = Resource(uri, name, mime_type, read, title, description)
@@ -305,8 +311,10 @@ class MCPServer:
         outcome = "internal_error"
         try:
             result = await self._run_tool(tool, arguments, principal, ctx)
-            outcome = "input_required" if result.get("resultType") == "input_required" else (
-                "tool_error" if result.get("isError") else "ok"
+            outcome = (
+                "input_required"
+                if result.get("resultType") == "input_required"
+                else ("tool_error" if result.get("isError") else "ok")
             )
             return result
         except MCPError:
@@ -328,7 +336,9 @@ class MCPServer:
                 },
             )
 
-    async def _run_tool(self, tool: Tool, arguments: dict[str, Any], principal: str | None, ctx: Context) -> dict[str, Any]:
+    async def _run_tool(
+        self, tool: Tool, arguments: dict[str, Any], principal: str | None, ctx: Context
+    ) -> dict[str, Any]:
         limit = _shopper_limit()
         if principal is not None and limit is not None:
             wait = await limit.hit(f"mcp-shopper:{self.name}:{principal}")
@@ -370,7 +380,9 @@ class MCPServer:
                 ctx.request_state, salt=self._state_salt(target), max_age=REQUEST_STATE_MAX_AGE_SECONDS
             )
         except signing.BadSignature:
-            raise MCPError(INVALID_PARAMS, "requestState is invalid, tampered with or expired; call again without it.") from None
+            raise MCPError(
+                INVALID_PARAMS, "requestState is invalid, tampered with or expired; call again without it."
+            ) from None
 
     def _state_salt(self, target: str) -> str:
         return f"mcp-request-state:{self.name}:{target}"
@@ -488,4 +500,3 @@ _LEGACY_ONLY = frozenset({"ping", "logging/setLevel", "resources/subscribe", "re
 CACHEABLE_METHODS = frozenset(
     {"server/discover", "tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"}
 )
-

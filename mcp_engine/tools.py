@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from mcp_engine.errors import ToolError
 
 if TYPE_CHECKING:
-    from mcp_engine.context import Context
     from mcp_engine.widgets import Widget
 
 ModelT = TypeVar("ModelT")
@@ -31,7 +31,7 @@ class ToolResult(Generic[ModelT]):
     only the widget (hosts keep result ``_meta`` out of the model's context).
     """
 
-    __slots__ = ("structured", "text", "content", "meta", "is_error")
+    __slots__ = ("content", "is_error", "meta", "structured", "text")
 
     def __init__(
         self,

@@ -42,7 +42,12 @@ async def signed_in_session(live: LiveServer, email: str = LAUREN[0], password: 
 def run_in_server_db(live: LiveServer, code: str) -> str:
     """Run Django code against the live server's own database (its SQLite file or DATABASE_URL)."""
     run = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=live.env, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=live.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert run.returncode == 0, run.stderr
     return run.stdout.strip()

@@ -27,3 +27,17 @@ def redis_url() -> str | None:
 
 
 REDIS_MISSING = "no Redis answers at REDIS_URL or 127.0.0.1:6379; start redis-server to run it"
+
+
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_url() -> str | None:
+    """The machine's PostgreSQL server (DATABASE_URL's when it names one), if it answers."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = DEFAULT_POSTGRES_URL
+    return url if reachable(url, 5432) else None
+
+
+POSTGRES_MISSING = "no PostgreSQL answers at DATABASE_URL or 127.0.0.1:5432; start it (scripts/services.sh) to run it"

@@ -237,7 +237,10 @@ def test_an_unknown_session_is_404(live: LiveServer) -> None:
 
 def test_a_session_ends_with_delete(live: LiveServer) -> None:
     session = initialize(live)
-    assert post(live, {"jsonrpc": "2.0", "method": "notifications/initialized"}, legacy_headers(session)).status_code == 202
+    assert (
+        post(live, {"jsonrpc": "2.0", "method": "notifications/initialized"}, legacy_headers(session)).status_code
+        == 202
+    )
     assert post(live, rpc("ping"), legacy_headers(session)).json()["result"] == {}
     assert httpx.delete(f"{live.url}/mcp-conformance", headers=legacy_headers(session)).status_code == 200
     assert_error(post(live, rpc("ping"), legacy_headers(session)), 404, -32600)
@@ -257,7 +260,9 @@ def test_legacy_unknown_methods_and_bad_params_are_json_rpc_errors(live: LiveSer
 
 def test_a_session_stream_needs_event_stream_accept(live: LiveServer) -> None:
     session = initialize(live)
-    response = httpx.get(f"{live.url}/mcp-conformance", headers={"Mcp-Session-Id": session, "Accept": "application/json"})
+    response = httpx.get(
+        f"{live.url}/mcp-conformance", headers={"Mcp-Session-Id": session, "Accept": "application/json"}
+    )
     assert_error(response, 406, -32600)
 
 

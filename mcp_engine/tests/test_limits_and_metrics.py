@@ -26,12 +26,25 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield server
 
 
-def call(server: LiveServer, tool: str, arguments: dict[str, object], headers: dict[str, str] | None = None) -> httpx.Response:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments, "_meta": META}}
+def call(
+    server: LiveServer, tool: str, arguments: dict[str, object], headers: dict[str, str] | None = None
+) -> httpx.Response:
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments, "_meta": META},
+    }
     return httpx.post(
         f"{server.url}/mcp",
         json=body,
-        headers={"Accept": ACCEPT, "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": tool, **(headers or {})},
+        headers={
+            "Accept": ACCEPT,
+            "MCP-Protocol-Version": "2026-07-28",
+            "Mcp-Method": "tools/call",
+            "Mcp-Name": tool,
+            **(headers or {}),
+        },
     )
 
 
@@ -46,7 +59,12 @@ def test_a_shopper_session_over_its_limit_gets_429_with_retry_after(strict: Live
 
 
 def test_tool_call_logs_are_json_lines_without_shopper_handles(strict: LiveServer) -> None:
-    call(strict, "get-target-auth-status", {"sessionId": "sess_private_handle"}, headers={"X-Request-ID": "trace-logs-0001"})
+    call(
+        strict,
+        "get-target-auth-status",
+        {"sessionId": "sess_private_handle"},
+        headers={"X-Request-ID": "trace-logs-0001"},
+    )
     records = [json.loads(line) for line in strict.log().splitlines() if line.startswith("{")]
     mine = [record for record in records if record.get("request_id") == "trace-logs-0001"]
     assert mine and mine[0]["tool"] == "get-target-auth-status" and mine[0]["server"] == "target-auth"
@@ -56,7 +74,9 @@ def test_tool_call_logs_are_json_lines_without_shopper_handles(strict: LiveServe
 
 # Runs after the tests above on purpose: it uses up the address's allowance for the minute.
 def test_a_client_address_over_its_limit_gets_429(strict: LiveServer) -> None:
-    statuses = [httpx.get(f"{strict.url}/mcp", headers={"MCP-Protocol-Version": "2026-07-28"}).status_code for _ in range(25)]
+    statuses = [
+        httpx.get(f"{strict.url}/mcp", headers={"MCP-Protocol-Version": "2026-07-28"}).status_code for _ in range(25)
+    ]
     assert 429 in statuses
     assert statuses[0] == 405
 
@@ -79,7 +99,9 @@ def _value(metrics: str, series: str) -> float:
 
 
 def _open_streams(server: LiveServer, kind: str) -> float:
-    return _value(httpx.get(f"{server.url}/metrics").text, f'mcp_open_streams{{kind="{kind}",server="mcp-conformance"}}')
+    return _value(
+        httpx.get(f"{server.url}/metrics").text, f'mcp_open_streams{{kind="{kind}",server="mcp-conformance"}}'
+    )
 
 
 def _until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -96,8 +118,11 @@ def test_a_stream_ends_with_its_client_and_leaves_nothing_running(live: LiveServ
     headers = {"Accept": "text/event-stream"}
     if kind == "session":
         init = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
-        started = httpx.post(f"{live.url}/mcp-conformance", json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init},
-                             headers={"Accept": ACCEPT})
+        started = httpx.post(
+            f"{live.url}/mcp-conformance",
+            json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init},
+            headers={"Accept": ACCEPT},
+        )
         headers["Mcp-Session-Id"] = started.headers["mcp-session-id"]
     with httpx.stream("GET", f"{live.url}/mcp-conformance", headers=headers, timeout=10) as stream:
         assert stream.status_code == 200

@@ -75,7 +75,7 @@ async def test_widget_resources_carry_both_key_families(live: LiveServer) -> Non
     assert contents.mime_type == "text/html;profile=mcp-app"
     html = contents.text
     assert "const Widget" in html or "window.Widget" in html, "the runtime is inlined"
-    assert " src=\"http" not in html and " href=\"http" not in html, "a widget loads nothing from elsewhere"
+    assert ' src="http' not in html and ' href="http' not in html, "a widget loads nothing from elsewhere"
     widget_meta = contents.meta or {}
     assert widget_meta["ui"]["prefersBorder"] is True
     assert widget_meta["openai/widgetPrefersBorder"] is True

@@ -37,7 +37,9 @@ def test_the_conformance_suite_passes_every_required_scenario(
     )
     summary = [line for line in run.stdout.splitlines() if line.startswith(("✗", "Total"))]
     assert run.returncode == 0, "\n".join(summary) + run.stderr[-2000:]
-    failed_scored = [line for line in summary if line.startswith("✗") and not line.split(":")[0][2:].startswith("tasks-")]
+    failed_scored = [
+        line for line in summary if line.startswith("✗") and not line.split(":")[0][2:].startswith("tasks-")
+    ]
     assert not failed_scored, failed_scored
 
 
@@ -67,7 +69,15 @@ def test_only_the_tasks_extension_fails_the_whole_suite(live: LiveServer, tmp_pa
 @pytest.mark.skipif(not nodetools.installed("mcp-inspector"), reason=nodetools.MISSING)
 def test_the_inspector_cli_lists_the_sign_in_tools(live: LiveServer, tmp_path: Path) -> None:
     run = subprocess.run(
-        [str(nodetools.BIN / "mcp-inspector"), "--cli", f"{live.url}/mcp", "--transport", "http", "--method", "tools/list"],
+        [
+            str(nodetools.BIN / "mcp-inspector"),
+            "--cli",
+            f"{live.url}/mcp",
+            "--transport",
+            "http",
+            "--method",
+            "tools/list",
+        ],
         env={**nodetools.env(), "HOME": str(tmp_path)},
         capture_output=True,
         text=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from queue import Empty, Queue
 
 import httpx
@@ -21,9 +20,16 @@ ACCEPT = "application/json, text/event-stream"
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
     shared = tmp_path_factory.mktemp("pair")
-    env = {"REDIS_URL": redis_url() or "", "SQLITE_PATH": str(shared / "shared.sqlite3"), "MCP_SSE_KEEPALIVE_SECONDS": "1"}
+    env = {
+        "REDIS_URL": redis_url() or "",
+        "SQLITE_PATH": str(shared / "shared.sqlite3"),
+        "MCP_SSE_KEEPALIVE_SECONDS": "1",
+    }
     migrate(server_env(shared, **env))
-    with live_server(shared / "a", migrated=True, **env) as first, live_server(shared / "b", migrated=True, **env) as second:
+    with (
+        live_server(shared / "a", migrated=True, **env) as first,
+        live_server(shared / "b", migrated=True, **env) as second,
+    ):
         yield first, second
 
 
