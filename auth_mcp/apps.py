@@ -15,6 +15,9 @@ class AuthMCPConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_sign_in_settings, checks.Tags.security)
+        from auth_mcp import metrics
+
+        metrics.register()
 
 
 def _is_rate(value: str) -> bool:

@@ -52,6 +52,8 @@ MCP_RATE_LIMIT_PER_ADDRESS = env_rate("MCP_RATE_LIMIT_PER_ADDRESS", "600/60")
 MCP_RATE_LIMIT_PER_SHOPPER = env_rate("MCP_RATE_LIMIT_PER_SHOPPER", "100/60")
 # Behind a reverse proxy that appends X-Forwarded-For, limit by the address it saw.
 MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", False)
+# Failed admin logins allowed per address and per username in a window ("failures/seconds", 0 = off).
+ADMIN_LOGIN_FAILURES = env_rate("ADMIN_LOGIN_FAILURES", "5/300")
 
 INSTALLED_APPS = [
     "daphne",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Failed admin logins per address and per username, counted in the cache (429 when too many).
+    "targetdemo.admin_throttle.AdminLoginThrottleMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

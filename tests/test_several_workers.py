@@ -1,0 +1,437 @@
+"""Three workers behind a load balancer without stickiness, and one of them killed mid-journey.
+
+`manage.py serve_workers --workers 3` (uvicorn, the production server) runs on consecutive ports
+over a fresh PostgreSQL database and a Redis database. One client sends its requests to the
+workers in turn, as a round-robin balancer does, in each protocol generation: 2026-07-28 stateless
+POSTs, a 2025 Streamable HTTP session (initialize on one worker, calls on the others, DELETE on
+another) and a 2024-11-05 SSE stream on one worker with its POSTs sent to the others. Then a
+shopper signs in, fills a cart, and the worker that served the cart is SIGKILLed: the journey goes
+on with the two left, and the cart, the session and the order are all there. The dead worker is
+started again by serve_workers and answers for the same order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty, Queue
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+
+from tests.journeys import LAUREN
+from tests.liveserver import ROOT, migrate, server_env
+from tests.services import POSTGRES_MISSING, REDIS_MISSING, postgres_url, redis_url
+
+pytestmark = [
+    pytest.mark.skipif(redis_url() is None, reason=REDIS_MISSING),
+    pytest.mark.skipif(postgres_url() is None, reason=POSTGRES_MISSING),
+    pytest.mark.skipif(
+        not (shutil.which("psql") and shutil.which("redis-cli")),
+        reason="scripts/services.sh needs psql and redis-cli to prepare a fresh database",
+    ),
+]
+
+WORKERS = 3
+DATABASE = "targetdemo_workers"
+REDIS_DB = "12"
+ACCEPT = "application/json, text/event-stream"
+MODERN = "2026-07-28"
+COTTON_ROUNDS = "31508397"  # 2.49
+NOTEBOOK = "42191994"  # 4.29
+
+
+def consecutive_free_ports(count: int) -> int:
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = int(probe.getsockname()[1])
+        if first + count > 65535:
+            continue
+        try:
+            sockets = []
+            for port in range(first, first + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+@dataclass
+class Cluster:
+    urls: list[str]
+    pids: dict[int, int]  # port -> pid
+    env: dict[str, str]
+    log_path: Path
+    live: list[int] = field(default_factory=list)  # indexes in rotation
+    turns: Iterator[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.live = list(range(len(self.urls)))
+        self.turns = itertools.cycle(range(len(self.urls)))
+
+    def next(self) -> str:
+        """The next worker in rotation: what a round-robin load balancer picks."""
+        while True:
+            index = next(self.turns)
+            if index in self.live:
+                return self.urls[index]
+
+    def kill(self, url: str) -> int:
+        """SIGKILL the worker at `url` and take it out of rotation, as the balancer's health check would."""
+        index = self.urls.index(url)
+        pid = self.pids[urlsplit(url).port or 0]
+        os.kill(pid, signal.SIGKILL)
+        self.live.remove(index)
+        return pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    directory = tmp_path_factory.mktemp("workers")
+    database_url = with_path(postgres_url() or "", f"/{DATABASE}")
+    cache_url = with_path(redis_url() or "", f"/{REDIS_DB}")
+    subprocess.run(
+        [str(ROOT / "scripts/services.sh"), "ensure", database_url, cache_url], check=True, capture_output=True
+    )
+    first = consecutive_free_ports(WORKERS)
+    env = server_env(
+        directory,
+        first,
+        DATABASE_URL=database_url,
+        REDIS_URL=cache_url,
+        MCP_SSE_KEEPALIVE_SECONDS="1",
+        MCP_CONFORMANCE_FIXTURES="0",
+    )
+    migrate(env)
+    log_path = directory / "serve_workers.log"
+    with open(log_path, "wb") as log:
+        supervisor = subprocess.Popen(
+            [sys.executable, "manage.py", "serve_workers", "--workers", str(WORKERS), "--port", str(first)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    urls = [f"http://127.0.0.1:{port}" for port in range(first, first + WORKERS)]
+    try:
+        for url in urls:
+            wait_for(url, supervisor, log_path)
+        pids = {int(port): int(pid) for pid, port in re.findall(r"pid (\d+) port (\d+) started", log_path.read_text())}
+        assert len(pids) == WORKERS, log_path.read_text()
+        yield Cluster(urls=urls, pids=pids, env=env, log_path=log_path)
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        try:
+            supervisor.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            supervisor.kill()
+            supervisor.wait(timeout=10)
+
+
+def wait_for(url: str, supervisor: subprocess.Popen[bytes], log_path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if supervisor.poll() is not None:
+            raise RuntimeError(f"serve_workers exited:\n{log_path.read_text(errors='replace')}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer /healthz in {timeout}s:\n{log_path.read_text(errors='replace')}")
+
+
+# -- the three protocol generations, by hand so that each request goes where the test says --------
+
+_ids = itertools.count(1)
+
+
+def rpc(method: str, params: dict[str, Any] | None = None, *, notification: bool = False) -> dict[str, Any]:
+    message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params or {}}
+    if not notification:
+        message["id"] = next(_ids)
+    return message
+
+
+def modern(base: str, endpoint: str, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One 2026-07-28 stateless request: the _meta envelope and the routing headers, no session."""
+    params = dict(params or {})
+    params["_meta"] = {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "round-robin", "version": "1"},
+    }
+    headers = {"Accept": ACCEPT, "MCP-Protocol-Version": MODERN, "Mcp-Method": method}
+    if method == "tools/call":
+        headers["Mcp-Name"] = params["name"]
+    response = httpx.post(f"{base}{endpoint}", json=rpc(method, params), headers=headers, timeout=30)
+    assert response.status_code == 200, f"{base}{endpoint} {method}: {response.status_code} {response.text}"
+    return dict(response.json()["result"])
+
+
+def tool_result(result: dict[str, Any]) -> dict[str, Any]:
+    assert result.get("isError") is not True, result
+    return dict(result["structuredContent"])
+
+
+class StreamableSession:
+    """A 2025-11-25 Streamable HTTP session whose requests go wherever the caller sends them."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.session_id = ""
+
+    def headers(self) -> dict[str, str]:
+        return {"Accept": ACCEPT, "Mcp-Session-Id": self.session_id, "MCP-Protocol-Version": "2025-11-25"}
+
+    def initialize(self, base: str) -> dict[str, Any]:
+        init = {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "round-robin", "version": "1"},
+        }
+        response = httpx.post(
+            f"{base}{self.endpoint}", json=rpc("initialize", init), headers={"Accept": ACCEPT}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        self.session_id = response.headers["mcp-session-id"]
+        return dict(response.json()["result"])
+
+    def notify(self, base: str, method: str) -> None:
+        response = httpx.post(
+            f"{base}{self.endpoint}", json=rpc(method, notification=True), headers=self.headers(), timeout=30
+        )
+        assert response.status_code == 202, response.text
+
+    def request(self, base: str, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = httpx.post(f"{base}{self.endpoint}", json=rpc(method, params), headers=self.headers(), timeout=30)
+        assert response.status_code == 200, f"{base} {method}: {response.status_code} {response.text}"
+        body = (
+            response.json()
+            if response.headers["content-type"].startswith("application/json")
+            else sse_last(response.text)
+        )
+        return dict(body["result"])
+
+    def call_tool(self, base: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        return tool_result(self.request(base, "tools/call", {"name": name, "arguments": arguments}))
+
+    def delete(self, base: str) -> int:
+        return httpx.delete(f"{base}{self.endpoint}", headers=self.headers(), timeout=30).status_code
+
+
+def sse_last(text: str) -> dict[str, Any]:
+    data = [line[5:].strip() for line in text.splitlines() if line.startswith("data:")]
+    return dict(json.loads(data[-1]))
+
+
+def read_events(url: str, events: Queue[tuple[str, str]], stop: threading.Event) -> None:
+    event = ""
+    try:
+        with httpx.stream("GET", url, headers={"Accept": "text/event-stream"}, timeout=30) as stream:
+            for line in stream.iter_lines():
+                if stop.is_set():
+                    return
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: "):
+                    events.put((event, line[6:]))
+    except httpx.HTTPError:
+        return
+
+
+# -- the tests ---------------------------------------------------------------------------------------
+
+
+def test_stateless_2026_requests_go_to_any_worker(cluster: Cluster) -> None:
+    served_by = []
+    for _ in range(WORKERS * 2):
+        base = cluster.next()
+        listed = modern(base, "/mcp2", "tools/list")
+        assert "search-target-products" in [tool["name"] for tool in listed["tools"]]
+        served_by.append(base)
+    session = tool_result(
+        modern(cluster.next(), "/mcp", "tools/call", {"name": "create-target-session", "arguments": {}})
+    )
+    status = tool_result(
+        modern(
+            cluster.next(),
+            "/mcp",
+            "tools/call",
+            {"name": "get-target-auth-status", "arguments": {"sessionId": session["sessionId"]}},
+        )
+    )
+    assert status["sessionId"] == session["sessionId"] and status["authenticated"] is False
+    assert set(served_by) == set(cluster.urls)
+
+
+def test_a_2025_session_is_initialized_used_and_deleted_on_different_workers(cluster: Cluster) -> None:
+    session = StreamableSession("/mcp")
+    first, second, third = cluster.next(), cluster.next(), cluster.next()
+    assert session.initialize(first)["serverInfo"]["name"] == "target-auth"
+    session.notify(second, "notifications/initialized")
+    assert "create-target-session" in [tool["name"] for tool in session.request(third, "tools/list")["tools"]]
+    created = session.call_tool(first, "create-target-session", {})
+    status = session.call_tool(second, "get-target-auth-status", {"sessionId": created["sessionId"]})
+    assert status["sessionId"] == created["sessionId"]
+    assert session.delete(third) == 200
+    ended = httpx.post(f"{first}/mcp", json=rpc("ping"), headers=session.headers(), timeout=30)
+    assert ended.status_code == 404
+
+
+def test_a_2024_sse_stream_on_one_worker_gets_answers_to_posts_sent_to_the_others(cluster: Cluster) -> None:
+    stream_on = cluster.next()
+    events: Queue[tuple[str, str]] = Queue()
+    stop = threading.Event()
+    threading.Thread(target=read_events, args=(f"{stream_on}/mcp3", events, stop), daemon=True).start()
+    kind, endpoint = events.get(timeout=15)
+    assert kind == "endpoint" and endpoint.startswith("/mcp3/messages?sessionId=")
+    init = {"protocolVersion": "2024-11-05", "capabilities": {}, "clientInfo": {"name": "round-robin", "version": "1"}}
+    sent = [
+        rpc("initialize", init),
+        rpc("notifications/initialized", notification=True),
+        rpc("tools/list"),
+        rpc("ping"),
+    ]
+    posted_to = []
+    for message in sent:
+        base = cluster.next()
+        if base == stream_on:
+            base = cluster.next()  # every POST to a worker other than the stream's
+        posted_to.append(base)
+        assert httpx.post(f"{base}{endpoint}", json=message, timeout=30).status_code == 202
+    answers: dict[int, dict[str, Any]] = {}
+    try:
+        while len(answers) < 3:
+            try:
+                kind, data = events.get(timeout=15)
+            except Empty:
+                pytest.fail(f"only {len(answers)} of 3 answers reached the stream on {stream_on}")
+            if kind == "message":
+                message = json.loads(data)
+                answers[message["id"]] = message
+    finally:
+        stop.set()
+    initialize, tools_list, ping = (sent[0]["id"], sent[2]["id"], sent[3]["id"])
+    assert answers[initialize]["result"]["serverInfo"]["name"] == "target-checkout"
+    assert "add-to-cart" in [tool["name"] for tool in answers[tools_list]["result"]["tools"]]
+    assert answers[ping]["result"] == {}
+    assert stream_on not in posted_to and len(set(posted_to)) == WORKERS - 1
+
+
+def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Cluster) -> None:
+    # Create the shopper session (2026 stateless) and sign in through the widget callbacks.
+    session_id = tool_result(
+        modern(cluster.next(), "/mcp", "tools/call", {"name": "create-target-session", "arguments": {}})
+    )["sessionId"]
+    sent = httpx.post(
+        f"{cluster.next()}/api/session/authenticate",
+        json={"sessionId": session_id, "email": LAUREN[0], "password": LAUREN[1]},
+        timeout=30,
+    )
+    assert sent.status_code == 200, sent.text
+    verified = httpx.post(
+        f"{cluster.next()}/api/session/verify",
+        json={"sessionId": session_id, "code": sent.json()["demo_code"]},
+        timeout=30,
+    )
+    assert verified.status_code == 200 and verified.json()["authenticated"] is True, verified.text
+
+    # Fill the cart through a 2025 session on /mcp3 that lives on the worker about to die.
+    doomed = cluster.next()
+    shop = StreamableSession("/mcp3")
+    shop.initialize(doomed)
+    shop.notify(doomed, "notifications/initialized")
+    shop.call_tool(doomed, "add-to-cart", {"sessionId": session_id, "productId": COTTON_ROUNDS, "quantity": 2})
+    added = shop.call_tool(doomed, "add-to-cart", {"sessionId": session_id, "productId": NOTEBOOK})
+    assert added["cartCount"] == 3
+
+    pid = cluster.kill(doomed)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{doomed}/healthz", timeout=2)
+
+    # The same MCP session, the same cart, on the workers that are left.
+    summary = shop.call_tool(cluster.next(), "checkout", {"sessionId": session_id})
+    cart = sorted((line["productId"], line["quantity"], line["unitPrice"]) for line in summary["lines"])
+    assert cart == [(COTTON_ROUNDS, 2, "2.49"), (NOTEBOOK, 1, "4.29")]
+    status = tool_result(
+        modern(
+            cluster.next(),
+            "/mcp",
+            "tools/call",
+            {"name": "get-target-auth-status", "arguments": {"sessionId": session_id}},
+        )
+    )
+    assert status["authenticated"] is True
+
+    key = str(uuid.uuid4())
+    placed = httpx.post(
+        f"{cluster.next()}/api/checkout/complete",
+        json={"sessionId": session_id},
+        headers={"Idempotency-Key": key},
+        timeout=30,
+    )
+    assert placed.status_code == 200, placed.text
+    order = placed.json()
+    assert order["status"] == "placed" and order["payment"]["status"] == "succeeded", order
+    assert sorted((line["productId"], line["quantity"], line["unitPrice"]) for line in order["lines"]) == cart
+    assert order["total"] == summary["total"]
+
+    # A retry through the other worker answers the same order: one order, not two.
+    again = httpx.post(
+        f"{cluster.next()}/api/checkout/complete",
+        json={"sessionId": session_id},
+        headers={"Idempotency-Key": key},
+        timeout=30,
+    )
+    assert again.status_code == 200 and again.json()["orderNumber"] == order["orderNumber"]
+    assert shop.delete(cluster.next()) == 200
+
+    # serve_workers starts the killed worker again, and it knows the order too.
+    assert f"pid {pid} port {urlsplit(doomed).port} exited with status -9" in cluster.log()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "restarted" not in cluster.log():
+        time.sleep(0.2)
+    assert "restarted" in cluster.log(), cluster.log()
+    restarted = httpx.Client(timeout=30)
+    for _ in range(100):
+        try:
+            if restarted.get(f"{doomed}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    replay = restarted.post(
+        f"{doomed}/api/checkout/complete", json={"sessionId": session_id}, headers={"Idempotency-Key": key}
+    )
+    assert replay.status_code == 200 and replay.json()["orderNumber"] == order["orderNumber"], replay.text
