@@ -55,8 +55,11 @@ def server_env(tmp_dir: Path, port: int | None = None, **overrides: str) -> dict
     env.setdefault("DEBUG", "1")
     env.setdefault("MCP_CONFORMANCE_FIXTURES", "1")
     env.setdefault("LOG_LEVEL", "WARNING")
-    # Every test shares 127.0.0.1; the tests about rate limits start servers with their own.
+    # Every test shares 127.0.0.1 and signs Lauren in many times a minute; the tests about rate
+    # limits and throttles set their own.
     env.setdefault("MCP_RATE_LIMIT_PER_ADDRESS", "0")
+    env.setdefault("SIGN_IN_RATE_PER_EMAIL", "1000/min")
+    env.setdefault("SIGN_IN_RATE_PER_SESSION", "1000/min")
     if not env.get("DATABASE_URL"):
         env["SQLITE_PATH"] = str(tmp_dir / "live.sqlite3")
     env.update(overrides)

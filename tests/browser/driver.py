@@ -125,6 +125,11 @@ class Playground:
             self.call(tool, setup_arguments)
         return self.show(case, arguments)
 
+    def open_widget(self, case: WidgetCase, arguments: dict[str, Any]) -> Any:
+        """Connect and call the case's tool with exactly `arguments` (no prepare hook)."""
+        self.connect(case.endpoint)
+        return self.show(case, arguments)
+
     def show(self, case: WidgetCase, arguments: dict[str, Any]) -> Any:
         """Call the case's tool (already connected) and return the widget frame once rendered."""
         start = self.last_seq()
@@ -144,7 +149,8 @@ class Playground:
     def axe_violations(self, frame: Any, axe_source: str) -> list[dict[str, Any]]:
         """Serious and critical axe-core violations in `frame` (a widget frame or the page)."""
         # An inline <script> is allowed by the widget CSP ('unsafe-inline'); eval() would not be.
-        frame.add_script_tag(content=axe_source)
+        if not frame.evaluate("() => typeof axe === 'object'"):
+            frame.add_script_tag(content=axe_source)
         violations: list[dict[str, Any]] = frame.evaluate(
             "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
             "  .filter(v => ['serious', 'critical'].includes(v.impact))"

@@ -7,8 +7,9 @@ client. Nothing here touches Lauren, the demo shopper, beyond what signing her i
 
 Dedicated shoppers come from a pool made in one `manage.py shell` run: every pool shopper shares one
 password hash (hashing a million-round PBKDF2 per shopper would cost seconds), and their emails
-carry a per-run token, so runs against a shared PostgreSQL never collide. Each test that signs in
-takes a fresh one, so no test sees another's cart, order or membership.
+carry a per-run token, so runs against a shared PostgreSQL never collide. The journeys take a fresh
+shopper each; the shared widget tests reuse a signed-in session a few times (see REUSES), and take
+a fresh shopper for Circle 360 once the last one has joined.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import asyncio
 import json
 import secrets
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from mcp import Client
@@ -40,13 +43,14 @@ BOLD = "<b>bold</b>"
 DECLINE_LAST4 = "0002"  # the simulated processor's documented decline card
 
 # Shopper kinds: what the pool makes, and how many per batch.
+NICOLLET = {"address_line1": "1200 Nicollet Mall", "city": "Minneapolis"}
 KINDS = {
-    "buyer": {"card_brand": "Visa", "card_last4": "4242", "address_line1": "1200 Nicollet Mall", "city": "Minneapolis"},
-    "decliner": {"card_brand": "Visa", "card_last4": DECLINE_LAST4, "address_line1": "1200 Nicollet Mall", "city": "Minneapolis"},
+    "buyer": {"card_brand": "Visa", "card_last4": "4242", **NICOLLET},
+    "decliner": {"card_brand": "Visa", "card_last4": DECLINE_LAST4, **NICOLLET},
     # HTML in the address, which the checkout and Circle 360 widgets show.
     "hostile": {"card_brand": "Visa", "card_last4": "4242", "address_line1": HOSTILE_TEXT, "city": BOLD},
 }
-BATCH = {"buyer": 48, "decliner": 4, "hostile": 6}
+BATCH = {"buyer": 24, "decliner": 4, "hostile": 4}
 
 
 def run(make: Callable[[], Awaitable[T]]) -> T:
@@ -103,7 +107,8 @@ from auth_mcp.models import Shopper
 rows = json.loads({json.dumps(rows)!r})
 for row in rows:
     Shopper.objects.create_shopper(password=None, **row)
-get_user_model().objects.filter(username__in=[row["email"] for row in rows]).update(password=make_password({PASSWORD!r}))
+users = get_user_model().objects.filter(username__in=[row["email"] for row in rows])
+users.update(password=make_password({PASSWORD!r}))
 print(json.dumps([row["email"] for row in rows]))
 """,
         )
@@ -174,24 +179,60 @@ def fresh_session(live: LiveServer) -> dict[str, Any]:
     return {"sessionId": run(lambda: start_session(live))}
 
 
+# Signing in costs the server a password hash (about 0.4 s), so the shared widget tests reuse a
+# signed-in session a few times before taking a fresh shopper; few enough that a session stays far
+# below the per-shopper MCP rate limit (100 calls a minute) and well inside its 10-minute idle expiry.
+REUSES = 6
+_reusable: dict[tuple[str, str], tuple[str, int, float]] = {}
+
+
+def reusable_session(live: LiveServer, kind: str = "buyer", *, purpose: str = "") -> str:
+    key = (live.url, f"{kind}:{purpose}")
+    cached = _reusable.get(key)
+    if cached and cached[1] < REUSES and time.monotonic() - cached[2] < 300:
+        session_id, uses = cached[0], cached[1] + 1
+    else:
+        (session_id, _), uses = signed_in(live, kind), 1
+    _reusable[key] = (session_id, uses, time.monotonic())
+    return session_id
+
+
+def forget_session(live: LiveServer, kind: str, purpose: str) -> None:
+    _reusable.pop((live.url, f"{kind}:{purpose}"), None)
+
+
 def signed_in_session(live: LiveServer) -> dict[str, Any]:
-    session_id, _ = signed_in(live)
-    return {"sessionId": session_id}
-
-
-def hostile_shopper_session(live: LiveServer) -> dict[str, Any]:
-    session_id, _ = signed_in(live, "hostile")
-    return {"sessionId": session_id}
+    return {"sessionId": reusable_session(live)}
 
 
 def session_with_cart(live: LiveServer) -> dict[str, Any]:
-    session_id, _ = signed_in(live)
+    session_id = reusable_session(live)
     fill_cart(live, session_id, FITBIT_CHARGE_6)
     return {"sessionId": session_id}
 
 
 def hostile_session_with_hostile_cart(live: LiveServer) -> dict[str, Any]:
     """HTML in the cart line's title (the hostile product) and in the shipping address."""
-    session_id, _ = signed_in(live, "hostile")
+    session_id = reusable_session(live, "hostile")
     fill_cart(live, session_id, HOSTILE_TCIN, FITBIT_CHARGE_6)
     return {"sessionId": session_id}
+
+
+def _non_member_session(live: LiveServer, kind: str) -> dict[str, Any]:
+    """A signed-in shopper who has not joined Circle 360 (some tests join, which uses one up)."""
+    for _ in range(2):
+        session_id = reusable_session(live, kind, purpose="circle")
+        status = run(partial(call_tool, live, "/mcp4", "check-circle-membership", {"sessionId": session_id}))
+        if not status["circle360Member"]:
+            return {"sessionId": session_id}
+        forget_session(live, kind, "circle")
+    raise AssertionError("a fresh shopper is already a Circle 360 member")
+
+
+def non_member_session(live: LiveServer) -> dict[str, Any]:
+    return _non_member_session(live, "buyer")
+
+
+def hostile_non_member_session(live: LiveServer) -> dict[str, Any]:
+    """HTML in the shopper's address, which the Circle 360 sign-up shows."""
+    return _non_member_session(live, "hostile")

@@ -42,7 +42,13 @@ def assert_clean_end_state(
 
 
 def focused_id(frame: Any) -> str:
-    return str(frame.evaluate("() => document.hasFocus() ? document.activeElement.id || document.activeElement.getAttribute('aria-label') : ''"))
+    """The id (or aria-label) of what has focus in the widget, if the widget has focus at all."""
+    return str(
+        frame.evaluate(
+            "() => document.hasFocus()"
+            " ? document.activeElement.id || document.activeElement.getAttribute('aria-label') : ''"
+        )
+    )
 
 
 def code_boxes(frame: Any) -> str:
@@ -60,9 +66,7 @@ def start_sign_in(playground: Playground) -> tuple[Any, str]:
 
 def type_credentials(playground: Playground, frame: Any, email: str, password: str) -> None:
     keyboard = playground.page.keyboard
-    # The form puts focus in the email field itself once it shows.
-    frame.wait_for_function("() => document.activeElement === document.getElementById('email')")
-    frame.focus("#email")  # gives the frame itself focus too, as a click into it would
+    frame.focus("#email")  # as a click into the field would
     keyboard.type(email)
     keyboard.press("Tab")
     assert focused_id(frame) == "password"
@@ -98,15 +102,14 @@ def test_sign_in_by_keyboard_with_the_texted_code(playground: Playground, axe_so
     assert focused_id(frame) == "Digit 6 of 6"
 
     # Pasting a whole code (as texted, with a space) into the first box fills all six.
-    frame.evaluate(
-        "() => document.querySelectorAll('#code-boxes input').forEach(b => (b.value = ''))"
-    )
+    frame.evaluate("() => document.querySelectorAll('#code-boxes input').forEach(b => (b.value = ''))")
     frame.focus("#code-boxes input")
     frame.evaluate(
         """text => {
           const data = new DataTransfer();
           data.setData('text', text);
-          document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+          const paste = new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true});
+          document.activeElement.dispatchEvent(paste);
         }""",
         f"{digits[:3]} {digits[3:]}",
     )
@@ -122,7 +125,9 @@ def test_sign_in_by_keyboard_with_the_texted_code(playground: Playground, axe_so
     assert session_id in message["summary"]
     context = playground.wait_for_event(MODEL_CONTEXT, "signed in to Target as Lauren Bailey", after=start)
     assert session_id in context["summary"]
-    status = shop.run(lambda: shop.call_tool(playground.live, "/mcp", "get-target-auth-status", {"sessionId": session_id}))
+    status = shop.run(
+        lambda: shop.call_tool(playground.live, "/mcp", "get-target-auth-status", {"sessionId": session_id})
+    )
     assert status["authenticated"] is True and status["email"] == LAUREN[0]
     assert_clean_end_state(playground, frame, axe_source)
 
@@ -179,7 +184,9 @@ def test_browse_the_carousel_open_a_product_and_ask_to_add_it(playground: Playgr
     assert focused_id(frame) == "detail-title"
     assert frame.inner_text("#detail-title") == chosen["title"]
     assert frame.locator("#detail-features li").count() == len(chosen["features"])
-    frame.wait_for_function("() => [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth > 0)")
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
 
     start = playground.last_seq()
     frame.click("#detail-link")
@@ -233,7 +240,7 @@ def complete_purchase(playground: Playground, frame: Any) -> int:
 def test_add_to_cart_then_check_out_and_pay(playground: Playground, axe_source: str) -> None:
     session_id, _ = shop.signed_in(playground.live)
     page = playground.page
-    frame = playground.render(ADD_TO_CART, {"productId": shop.FITBIT_CHARGE_6, "sessionId": session_id})
+    frame = playground.open_widget(ADD_TO_CART, {"productId": shop.FITBIT_CHARGE_6, "sessionId": session_id})
     assert "Fitbit Charge 6" in frame.inner_text("#item-title")
     assert frame.inner_text("#cart-count") == "Your cart has 1 item."
 
@@ -269,7 +276,7 @@ def test_a_declined_card_shows_why_inline_and_keeps_the_cart(playground: Playgro
     session_id, shopper = shop.signed_in(playground.live, "decliner")
     assert shopper.card_last4 == shop.DECLINE_LAST4
     shop.fill_cart(playground.live, session_id, shop.FITBIT_CHARGE_6)
-    frame = playground.render(CHECKOUT, {"sessionId": session_id})
+    frame = playground.open_widget(CHECKOUT, {"sessionId": session_id})
     assert shop.DECLINE_LAST4 in frame.inner_text("#payment")
 
     start = complete_purchase(playground, frame)
@@ -278,7 +285,8 @@ def test_a_declined_card_shows_why_inline_and_keeps_the_cart(playground: Playgro
     assert "declined" in frame.inner_text("#problem").lower()
     assert frame.inner_text("#complete") == "Try again" and frame.is_enabled("#complete")
     assert frame.is_hidden("#done")
-    assert [e for e in playground.transcript() if e["seq"] > start and e["kind"] in {"model-context", "widget-state"}] == []
+    told_the_model = {"model-context", "widget-state"}
+    assert [e for e in playground.transcript() if e["seq"] > start and e["kind"] in told_the_model] == []
     cart = shop.run(lambda: shop.call_tool(playground.live, "/mcp3", "checkout", {"sessionId": session_id}))
     assert [line["productId"] for line in cart["lines"]] == [shop.FITBIT_CHARGE_6]
     assert_clean_end_state(playground, frame, axe_source, allowed_statuses=(402,))
@@ -295,10 +303,13 @@ def test_join_circle_360_on_the_monthly_plan(playground: Playground, axe_source:
     keyboard = playground.page.keyboard
 
     # Arrow keys move through the plan radios, as in any radio group; the summary follows.
+    def checked() -> str:
+        return str(frame.eval_on_selector("input[name=plan]:checked", "i => i.value"))
+
     frame.focus("input[name=plan]:checked")
-    for _ in range(plans.index("monthly") - plans.index(frame.eval_on_selector("input[name=plan]:checked", "i => i.value"))):
+    for _ in range(plans.index("monthly") - plans.index(checked())):
         keyboard.press("ArrowDown")
-    assert frame.eval_on_selector("input[name=plan]:checked", "i => i.value") == "monthly"
+    assert checked() == "monthly"
     assert frame.inner_text("#renewal").startswith("Auto-renews at $10.99/month")
     assert frame.locator("#sums dd").last.inner_text() == f"${monthly['total']}"
 

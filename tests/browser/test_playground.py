@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.driver import Playground
-from tests.browser.widget_cases import WIDGET_CASES
-from tests.liveserver import LiveServer
+from tests.browser.widget_cases import WIDGET_CASES, case_named
+from tests.liveserver import ROOT, LiveServer
 
 CARD = WIDGET_CASES[0]
+README_SCREENSHOT = ROOT / "docs" / "playground.png"
 
 
 @pytest.mark.browser
@@ -55,6 +60,63 @@ def test_the_page_itself_passes_axe(playground: Playground, axe_source: str) -> 
         "  .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.help))"
     )
     assert violations == []
+
+
+def frame_csp(playground: Playground) -> dict[str, str]:
+    srcdoc: str = playground.page.evaluate("() => __playground.frame().srcdoc")
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', srcdoc)
+    assert policy, "the widget frame has no CSP"
+    return {
+        directive.split()[0]: directive
+        for directive in policy.group(1).replace("&quot;", '"').split("; ")
+    }
+
+
+@pytest.mark.browser
+def test_the_frame_csp_follows_each_resources_declared_domains(
+    playground: Playground,
+) -> None:
+    origin = playground.live.url
+    playground.render(CARD)
+    default = frame_csp(playground)
+    assert default["default-src"] == "default-src 'none'"
+    assert default["connect-src"] == "connect-src 'none'"
+    assert origin not in " ".join(default.values())
+
+    # The carousel declares the app's origin for its images (resourceDomains), and nothing to connect to.
+    frame = playground.render(case_named("product-carousel"))
+    carousel = frame_csp(playground)
+    assert carousel["img-src"] == f"img-src 'self' data: {origin}"
+    assert carousel["connect-src"] == "connect-src 'none'"
+    assert frame.evaluate(
+        "url => fetch(url).then(() => 'fetched', () => 'blocked')", f"{origin}/healthz"
+    ) == "blocked"
+
+    # Checkout declares the app's origin to call back to (connectDomains), where meta.apiBase points.
+    playground.render(case_named("checkout"))
+    checkout = frame_csp(playground)
+    assert checkout["connect-src"] == f"connect-src {origin}"
+    api_base = playground.transcript("tool-result")[-1]["detail"]["_meta"]["apiBase"]
+    assert api_base == origin
+
+
+@pytest.mark.browser
+def test_it_shows_the_carousel_for_the_readme(
+    playground: Playground, screenshots: Path
+) -> None:
+    """The README's screenshot: the carousel in the playground. UPDATE_DOCS_SCREENSHOTS=1 refreshes it."""
+    if playground.host_mode() != "mcp-apps":
+        pytest.skip("one screenshot is enough")
+    playground.page.set_viewport_size({"width": 1440, "height": 900})
+    frame = playground.render(case_named("product-carousel"))
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('#track img')].slice(0, 2).every(i => i.complete && i.naturalWidth > 0)"
+    )
+    playground.page.evaluate("() => document.activeElement.blur()")
+    path = screenshots / "playground.png"
+    playground.page.screenshot(path=str(path))
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        shutil.copyfile(path, README_SCREENSHOT)
 
 
 def test_it_is_open_in_development(live: LiveServer) -> None:

@@ -149,8 +149,8 @@ WIDGET_CASES = (
         keyboard_event=MODEL_CONTEXT,
         keyboard_text="joined Circle 360",
         hostile_arguments={},
-        prepare=shop.signed_in_session,
-        hostile_prepare=shop.hostile_shopper_session,
+        prepare=shop.non_member_session,
+        hostile_prepare=shop.hostile_non_member_session,
     ),
 )
 
