@@ -35,7 +35,9 @@ playwright_api = pytest.importorskip(
 )
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main thread while it is
+# open, and asyncio tests collected after this package could not start theirs.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(
