@@ -101,12 +101,9 @@ def test_the_frame_csp_follows_each_resources_declared_domains(
 
 
 @pytest.mark.browser
-def test_it_shows_the_carousel_for_the_readme(
-    playground: Playground, screenshots: Path
-) -> None:
+@pytest.mark.parametrize("host_mode", ["mcp-apps"], indirect=True)
+def test_it_shows_the_carousel_for_the_readme(playground: Playground, screenshots: Path) -> None:
     """The README's screenshot: the carousel in the playground. UPDATE_DOCS_SCREENSHOTS=1 refreshes it."""
-    if playground.host_mode() != "mcp-apps":
-        pytest.skip("one screenshot is enough")
     playground.page.set_viewport_size({"width": 1440, "height": 900})
     frame = playground.render(case_named("product-carousel"))
     frame.wait_for_function(
