@@ -8,7 +8,7 @@ expire by the clock, with no event to decrement on), so only the shared database
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 from django.db import DatabaseError
 from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric

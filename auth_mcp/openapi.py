@@ -32,7 +32,9 @@ def error(description: str, code: str, message: str, field: str | None = None) -
         response=ErrorSerializer,
         description=description,
         examples=[
-            OpenApiExample(code, value={"error": {"code": code, "message": message, "field": field}}, response_only=True)
+            OpenApiExample(
+                code, value={"error": {"code": code, "message": message, "field": field}}, response_only=True
+            )
         ],
     )
 

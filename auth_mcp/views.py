@@ -14,8 +14,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers as drf_serializers
 from rest_framework import exceptions, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -25,8 +25,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from auth_mcp import services
-from auth_mcp.openapi import COMMON_ERRORS, RETRY_AFTER, error
 from auth_mcp.models import ShopperSession, SignInError
+from auth_mcp.openapi import COMMON_ERRORS, RETRY_AFTER, error
 from auth_mcp.serializers import (
     AuthenticateSerializer,
     SessionStatusSerializer,
@@ -150,10 +150,18 @@ class AuthenticateView(SignInCallbackView):
         responses={
             200: SignInCodeSentSerializer,
             **COMMON_ERRORS,
-            401: error("The email and password do not match a shopper.", "invalid_credentials",
-                       "That email and password don't match a Target account.", "password"),
-            403: error("Too many wrong codes on this session.", "too_many_attempts",
-                       "Too many wrong codes. Start over with create-target-session.", "code"),
+            401: error(
+                "The email and password do not match a shopper.",
+                "invalid_credentials",
+                "That email and password don't match a Target account.",
+                "password",
+            ),
+            403: error(
+                "Too many wrong codes on this session.",
+                "too_many_attempts",
+                "Too many wrong codes. Start over with create-target-session.",
+                "code",
+            ),
             409: error("The session is already signed in.", "already_signed_in", "This session is already signed in."),
         },
     )
@@ -185,15 +193,30 @@ class VerifyView(SignInCallbackView):
         responses={
             200: SessionStatusSerializer,
             **COMMON_ERRORS,
-            400: error("Malformed input (invalid_input, malformed_json) or a wrong code (wrong_code).",
-                       "wrong_code", "That code is not right. Check the text message and try again.", "code"),
-            403: error("Too many wrong codes: the code is void.", "too_many_attempts",
-                       "Too many wrong codes. Start over with create-target-session.", "code"),
-            409: error("No code is pending (no_code_pending) or the session is already signed in.",
-                       "no_code_pending", "No code was sent on this session: sign in with email and password first.",
-                       "code"),
-            410: error("The session (session_expired) or the code (code_expired) expired.", "code_expired",
-                       "This code expired. Sign in again for a new one.", "code"),
+            400: error(
+                "Malformed input (invalid_input, malformed_json) or a wrong code (wrong_code).",
+                "wrong_code",
+                "That code is not right. Check the text message and try again.",
+                "code",
+            ),
+            403: error(
+                "Too many wrong codes: the code is void.",
+                "too_many_attempts",
+                "Too many wrong codes. Start over with create-target-session.",
+                "code",
+            ),
+            409: error(
+                "No code is pending (no_code_pending) or the session is already signed in.",
+                "no_code_pending",
+                "No code was sent on this session: sign in with email and password first.",
+                "code",
+            ),
+            410: error(
+                "The session (session_expired) or the code (code_expired) expired.",
+                "code_expired",
+                "This code expired. Sign in again for a new one.",
+                "code",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -250,13 +273,22 @@ class DemoResetView(APIView):
         responses={
             200: inline_serializer(
                 "DemoReset",
-                {"removed": drf_serializers.DictField(child=drf_serializers.IntegerField(),
-                                                      help_text="Rows deleted, by model label.")},
+                {
+                    "removed": drf_serializers.DictField(
+                        child=drf_serializers.IntegerField(), help_text="Rows deleted, by model label."
+                    )
+                },
             ),
-            401: error("The bearer token is not the demo reset token.", "authentication_failed",
-                       "That demo reset token is not valid."),
-            403: error("Neither staff (admin session with CSRF token) nor the demo reset token.",
-                       "permission_denied", IsStaffOrResetToken.message),
+            401: error(
+                "The bearer token is not the demo reset token.",
+                "authentication_failed",
+                "That demo reset token is not valid.",
+            ),
+            403: error(
+                "Neither staff (admin session with CSRF token) nor the demo reset token.",
+                "permission_denied",
+                IsStaffOrResetToken.message,
+            ),
         },
     )
     def post(self, request: Request) -> Response:

@@ -84,5 +84,5 @@ class OrderSerializer(serializers.ModelSerializer[Order]):
             "createdAt",
         ]
 
-    def get_shipTo(self, order: Order) -> list[str]:
+    def get_shipTo(self, order: Order) -> list[str]:  # noqa: N802 - DRF names it after the wire field
         return order.ship_to.splitlines()

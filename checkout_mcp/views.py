@@ -63,11 +63,17 @@ def shop_responses(ok: Any, conflict: OpenApiResponse) -> dict[int, Any]:
     return {
         200: ok,
         **COMMON_ERRORS,
-        402: error("The card on file was declined; nothing was charged.", "card_declined",
-                   "Your card was declined. Nothing was charged and your cart is unchanged."),
-        403: error("The session is not signed in.", "not_signed_in",
-                   "The shopper is not signed in on session ... Call authenticate-target with this sessionId.",
-                   "sessionId"),
+        402: error(
+            "The card on file was declined; nothing was charged.",
+            "card_declined",
+            "Your card was declined. Nothing was charged and your cart is unchanged.",
+        ),
+        403: error(
+            "The session is not signed in.",
+            "not_signed_in",
+            "The shopper is not signed in on session ... Call authenticate-target with this sessionId.",
+            "sessionId",
+        ),
         409: conflict,
     }
 
@@ -115,9 +121,12 @@ class CompletePurchaseView(IdempotentCallbackView):
         parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER],
         responses=shop_responses(
             OrderSerializer,
-            error("The cart is empty (cart_empty), there is no card on file (no_card_on_file), or the "
-                  "Idempotency-Key was used for another purchase (idempotency_key_reused).",
-                  "cart_empty", "Your cart is empty. Add something to it before completing the purchase."),
+            error(
+                "The cart is empty (cart_empty), there is no card on file (no_card_on_file), or the "
+                "Idempotency-Key was used for another purchase (idempotency_key_reused).",
+                "cart_empty",
+                "Your cart is empty. Add something to it before completing the purchase.",
+            ),
         ),
     )
     def post(self, request: Request) -> Response:

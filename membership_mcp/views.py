@@ -6,9 +6,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from auth_mcp.openapi import RETRY_AFTER, error
 from checkout_mcp.models import CardDeclined
 from checkout_mcp.services import get_signed_in_session
-from auth_mcp.openapi import RETRY_AFTER, error
 from checkout_mcp.views import IDEMPOTENCY_KEY_PARAMETER, IdempotentCallbackView, shop_responses
 from membership_mcp import services
 from membership_mcp.models import Membership
@@ -27,9 +27,12 @@ class EnrollView(IdempotentCallbackView):
         parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER],
         responses=shop_responses(
             MembershipSerializer,
-            error("Already a member (already_member), no card on file (no_card_on_file), or the "
-                  "Idempotency-Key was used for another request (idempotency_key_reused).",
-                  "already_member", "You are already a Target Circle 360 member."),
+            error(
+                "Already a member (already_member), no card on file (no_card_on_file), or the "
+                "Idempotency-Key was used for another request (idempotency_key_reused).",
+                "already_member",
+                "You are already a Target Circle 360 member.",
+            ),
         ),
     )
     def post(self, request: Request) -> Response:

@@ -41,11 +41,12 @@ UPSTREAM_ERRORS = Counter(
 def upstream_error(reason: str, service: str = "unwrangle") -> None:
     UPSTREAM_ERRORS.labels(service=service, reason=reason).inc()
 
+
 PAGE_SIZE = 10
 CENT = Decimal("0.01")
 MAX_QUERY_TERMS = 12
 STOPWORDS = frozenset(
-    "a an and are as at be by for from i in is it me my of on or our some the this to with you your".split()
+    "a an and are as at be by for from i in is it me my of on or our some the this to with you your".split()  # noqa: SIM905
 )
 # Field weights for the SQLite fallback: a word in the title counts most.
 WEIGHTS = {"title": 4, "brand": 3, "keywords": 2, "department": 1}
@@ -59,8 +60,7 @@ RETRY_AFTER_DEFAULT_SECONDS = 1.0
 
 KEY_REJECTED = "product search is unavailable: the API key is invalid or out of credits"
 RATE_LIMITED = (
-    "Product search is busy: Target's search service is rate limiting requests. "
-    "Wait a minute, then search again."
+    "Product search is busy: Target's search service is rate limiting requests. Wait a minute, then search again."
 )
 UNREADABLE = (
     "Product search failed: Target's search service sent an answer that could not be read. "

@@ -176,9 +176,7 @@ def _accent(title: str, default: str) -> str:
 
 def render_product_svg(product: Mapping[str, Any], view: int = 1) -> str:
     """Draw the product as an SVG: a department icon in the variant's colour, with its brand."""
-    icon, default_accent, tint, ink = DEPARTMENT_ART.get(
-        str(product.get("department", "")), FALLBACK_ART
-    )
+    icon, default_accent, tint, ink = DEPARTMENT_ART.get(str(product.get("department", "")), FALLBACK_ART)
     view = view if view in VIEWS else 1
     title = str(product.get("title", ""))
     brand = _truncate(str(product.get("brand", "")), MAX_BRAND_CHARS)

@@ -213,7 +213,9 @@ class ShopperProfile:
     @classmethod
     def from_shopper(cls, shopper: Any) -> ShopperProfile:
         owned = [
-            OwnedItem(str(item.get("tcin", "")), str(item.get("title", "")), frozenset(model_names(item.get("title", ""))))
+            OwnedItem(
+                str(item.get("tcin", "")), str(item.get("title", "")), frozenset(model_names(item.get("title", "")))
+            )
             for item in _dicts(shopper.owned_products)
         ]
         ordered_on: dict[str, str] = {}

@@ -181,7 +181,9 @@ async def get_agentforce_recommendations(
         stale=results.stale,
         personalized=shopper is not None,
         basis=basis,
-        products=[RecommendedProduct(**ProductCard.of(pick.product).model_dump(), reasons=pick.reasons) for pick in picks],
+        products=[
+            RecommendedProduct(**ProductCard.of(pick.product).model_dump(), reasons=pick.reasons) for pick in picks
+        ],
     )
     return ToolResult(output, text=_recommendations_text(results, picks, left_out, basis))
 
@@ -211,9 +213,7 @@ async def _signed_in_shopper(session_id: str | None) -> Shopper | None:
 
 def _line(number: int, product: CatalogProduct) -> str:
     title = product.title if len(product.title) <= TEXT_TITLE_CHARS else product.title[: TEXT_TITLE_CHARS - 1] + "…"
-    rating = (
-        f"{product.rating:.1f}★ from {product.review_count:,} reviews" if product.review_count else "not rated yet"
-    )
+    rating = f"{product.rating:.1f}★ from {product.review_count:,} reviews" if product.review_count else "not rated yet"
     return f"{number}. {title} (id {product.id}): ${product.price}, {rating}"
 
 

@@ -98,7 +98,9 @@ def database_from_url(name: str) -> dict[str, object] | None:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": 0,
+        # Reused connections, checked before each use after an error (tool calls sweep them).
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": options,
     }
 

@@ -112,7 +112,12 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_from_url("DATABASE_URL")
-    or {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / env_str("SQLITE_PATH", "db.sqlite3")}
+    or {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BASE_DIR / env_str("SQLITE_PATH", "db.sqlite3"),
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
+    }
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the async tools and the DRF views write without "database is locked".
@@ -147,7 +152,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Streams leave their groups when they close, so memberships need no day-long expiry.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "targetdemo.layers.InMemoryChannelLayer", "CONFIG": {"group_expiry": 10**9}}
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -13,7 +13,12 @@ async def test_a_shopper_signs_in_through_the_widget_callbacks(live: LiveServer)
     assert session_id.startswith("sess_") and len(session_id) >= 5 + 22
     async with Client(f"{live.url}/mcp") as client:
         shown = await client.call_tool("authenticate-target", {"sessionId": session_id})
-        assert shown.structured_content == {"sessionId": session_id, "authenticated": False, "name": None, "email": None}
+        assert shown.structured_content == {
+            "sessionId": session_id,
+            "authenticated": False,
+            "name": None,
+            "email": None,
+        }
         assert "sign-in form" in shown.content[0].text
         assert shown.meta["apiBase"] == live.url
         status = sign_in(live, session_id)
@@ -34,7 +39,10 @@ async def test_the_tools_say_what_to_do_with_an_unknown_session(live: LiveServer
 
 async def test_an_expired_session_tells_the_model_to_start_again(live: LiveServer) -> None:
     session_id = await start_session(live)
-    run_in_server_db(live, f"from auth_mcp.models import ShopperSession; ShopperSession.objects.get(handle='{session_id}').expire_now()")
+    run_in_server_db(
+        live,
+        f"from auth_mcp.models import ShopperSession; ShopperSession.objects.get(handle='{session_id}').expire_now()",
+    )
     async with Client(f"{live.url}/mcp") as client:
         result = await client.call_tool("authenticate-target", {"sessionId": session_id})
     assert result.is_error

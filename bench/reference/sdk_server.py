@@ -10,6 +10,9 @@ ASGI apps exported:
                          session manager itself on the first request. That task never ends, so this
                          daphne ignores SIGTERM; bench/run.py sends SIGKILL after a grace period.
   sdk_server:sse_app     the legacy 2024-11-05 HTTP+SSE transport: GET /sse, POST /messages/?session_id=...
+  sdk_server:stateful_app / stateful_daphne_app
+                         Streamable HTTP at /mcp, stateful (Mcp-Session-Id), JSON responses: a second MCPServer
+                         with the same tool, for the 2025 GET stream (initialize -> Mcp-Session-Id -> GET).
 
 Tool: ``test_simple_text()``, the same name, (empty) arguments and text as our /mcp-conformance fixture.
 """
@@ -33,25 +36,34 @@ def test_simple_text() -> str:
 
 app = mcp.streamable_http_app(stateless_http=True, json_response=True)
 sse_app = mcp.sse_app()
+
+stateful = MCPServer("bench-sdk-reference-stateful", log_level=LOG_LEVEL)
+stateful.tool(name="test_simple_text", structured_output=False)(test_simple_text)
+stateful_app = stateful.streamable_http_app(stateless_http=False, json_response=True)
 logging.getLogger("mcp").setLevel(LOG_LEVEL)
 
-_ready: asyncio.Future | None = None
-_runner: asyncio.Task | None = None
 
-
-async def _run_session_manager(ready: asyncio.Future) -> None:
-    async with mcp.session_manager.run():
+async def _run_session_manager(server: MCPServer, ready: asyncio.Future) -> None:
+    async with server.session_manager.run():
         ready.set_result(True)
         await asyncio.Event().wait()
 
 
-async def daphne_app(scope, receive, send):
-    global _ready, _runner
-    if scope["type"] != "http":
-        return
-    if _ready is None:
-        loop = asyncio.get_running_loop()
-        _ready = loop.create_future()
-        _runner = loop.create_task(_run_session_manager(_ready))  # keep a reference
-    await _ready
-    await app(scope, receive, send)
+def _daphne(server: MCPServer, inner):
+    state: dict = {}
+
+    async def shim(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if "ready" not in state:
+            loop = asyncio.get_running_loop()
+            state["ready"] = loop.create_future()
+            state["runner"] = loop.create_task(_run_session_manager(server, state["ready"]))  # keep a reference
+        await state["ready"]
+        await inner(scope, receive, send)
+
+    return shim
+
+
+daphne_app = _daphne(mcp, app)
+stateful_daphne_app = _daphne(stateful, stateful_app)

@@ -1315,9 +1315,7 @@ def review_count(rng: random.Random, rating: float) -> int:
     return max(3, int(rng.lognormvariate(4.8 + (rating - 4.0), 1.2)))
 
 
-def priced_variants(
-    price: str, variants: list[str | tuple[str, str]] | None
-) -> list[tuple[str, str]]:
+def priced_variants(price: str, variants: list[str | tuple[str, str]] | None) -> list[tuple[str, str]]:
     """(title suffix, price) for each variant; an empty suffix for a single-variant line."""
     if not variants:
         return [("", price)]
@@ -1357,9 +1355,7 @@ def build_products() -> list[dict[str, object]]:
                         "tags": tags,
                         "interests": interests,
                         "url": f"https://www.target.com/p/{slugify(full_title)}/-/A-{tcin}",
-                        "images": [image, f"{image}?view=2", f"{image}?view=3"][
-                            : rng.choice((2, 3))
-                        ],
+                        "images": [image, f"{image}?view=2", f"{image}?view=3"][: rng.choice((2, 3))],
                     }
                 )
     return products

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from mcp import Client
 
 from search_mcp.tools import carousel
@@ -65,7 +64,10 @@ def browser(results: dict[str, dict[str, Any]]) -> Iterator[Any]:
 
 def open_widget(browser: Any, result: dict[str, Any], query: str) -> Any:
     page = browser.new_context(viewport={"width": 720, "height": 700}, reduced_motion="reduce").new_page()
-    page.route("**/*.svg*", lambda route: route.fulfill(content_type="image/svg+xml", body="<svg xmlns='http://www.w3.org/2000/svg'/>"))
+    page.route(
+        "**/*.svg*",
+        lambda route: route.fulfill(content_type="image/svg+xml", body="<svg xmlns='http://www.w3.org/2000/svg'/>"),
+    )
     stub = HOST_STUB % {
         "input": json.dumps({"query": query}),
         "output": json.dumps(result.get("structuredContent")),

@@ -38,7 +38,9 @@ async def test_without_a_session_it_ranks_by_ratings_and_says_so(live: LiveServe
     assert picks["products"][0]["title"].startswith("Fitbit Inspire 3")  # 4.8 stars from 1,017 reviews
 
 
-async def test_two_shoppers_get_different_picks_with_their_own_reasons(live: LiveServer, sessions: dict[str, str]) -> None:
+async def test_two_shoppers_get_different_picks_with_their_own_reasons(
+    live: LiveServer, sessions: dict[str, str]
+) -> None:
     lauren = (await recommend(live, query="fitbit", sessionId=sessions["lauren"])).structured_content
     marcus = (await recommend(live, query="fitbit", sessionId=sessions["marcus"])).structured_content
 

@@ -38,7 +38,10 @@ async def test_it_returns_ten_products_a_page_with_cents_and_absolute_image_urls
             "id", "title", "brand", "price", "currency", "rating", "review_count", "image", "url", "features",
         }  # fmt: skip
         assert product["price"].count(".") == 1 and len(product["price"].split(".")[1]) == 2
-        assert product["image"] == f"{live.env.get('PUBLIC_BASE_URL', 'http://127.0.0.1:8000')}/catalog/images/{product['id']}.svg"
+        assert (
+            product["image"]
+            == f"{live.env.get('PUBLIC_BASE_URL', 'http://127.0.0.1:8000')}/catalog/images/{product['id']}.svg"
+        )
         assert product["url"].startswith("https://www.target.com/")
     assert result.meta["images"][found["products"][0]["id"]][1].endswith("?view=2")
 

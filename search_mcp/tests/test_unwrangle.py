@@ -29,7 +29,9 @@ def text(result: Any) -> str:
     return str(result.content[0].text)
 
 
-async def test_it_maps_unwrangle_products_onto_the_carousel(unwrangle_live: LiveServer, fresh_peer: UnwranglePeer) -> None:
+async def test_it_maps_unwrangle_products_onto_the_carousel(
+    unwrangle_live: LiveServer, fresh_peer: UnwranglePeer
+) -> None:
     result = await call(unwrangle_live, SEARCH, query="Fitbit Charge")
     found = result.structured_content
     first = found["products"][0]

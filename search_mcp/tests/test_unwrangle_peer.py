@@ -151,9 +151,7 @@ def test_it_answers_403_once_credits_run_out(peer: UnwranglePeer) -> None:
         (Outcome.SERVER_ERROR, 500),
     ],
 )
-def test_it_plays_scripted_errors_then_recovers(
-    peer: UnwranglePeer, outcome: Outcome, status: int
-) -> None:
+def test_it_plays_scripted_errors_then_recovers(peer: UnwranglePeer, outcome: Outcome, status: int) -> None:
     peer.script(outcome)
 
     failed = search(peer, "fitbit")

@@ -214,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _PeerServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -233,9 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         if outcome is Outcome.UNAUTHORIZED:
             return self._json(HTTPStatus.UNAUTHORIZED, _failure("Invalid API key"))
         if outcome is Outcome.INVALID_KEY or peer._key_rejected(params.get("api_key")):
-            return self._json(
-                HTTPStatus.FORBIDDEN, _failure("Invalid API key or insufficient credits")
-            )
+            return self._json(HTTPStatus.FORBIDDEN, _failure("Invalid API key or insufficient credits"))
         if outcome is Outcome.RATE_LIMITED:
             return self._json(
                 HTTPStatus.TOO_MANY_REQUESTS,

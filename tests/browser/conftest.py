@@ -30,9 +30,7 @@ CHROMIUM_ARGS = [
 AXE_PATH = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright for Python is not installed"
-)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 
 # Package scope: Playwright's sync API keeps an event loop running in the main thread while it is
@@ -40,13 +38,9 @@ playwright_api = pytest.importorskip(
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is missing: apt-get install chromium fonts-dejavu-core"
-        )
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-dejavu-core")
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -19,9 +19,7 @@ class Playground:
         self.errors: list[str] = []
         page.on(
             "console",
-            lambda message: (
-                message.type == "error" and self.errors.append(message.text)
-            ),
+            lambda message: (message.type == "error" and self.errors.append(message.text)),
         )
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
         page.set_default_timeout(WAIT_MS)
@@ -30,18 +28,13 @@ class Playground:
         missing: list[str] = []
         self.page.on(
             "response",
-            lambda response: (
-                response.status >= 400
-                and missing.append(f"{response.status} {response.url}")
-            ),
+            lambda response: (response.status >= 400 and missing.append(f"{response.status} {response.url}")),
         )
         self.page.goto(f"{self.live.url}/playground/")
         try:
             self.page.wait_for_function("() => window.__playground !== undefined")
         except Exception as error:
-            raise AssertionError(
-                f"the playground script did not start; failed requests: {missing}"
-            ) from error
+            raise AssertionError(f"the playground script did not start; failed requests: {missing}") from error
         return self
 
     def set_host_mode(self, mode: str) -> None:
@@ -57,31 +50,21 @@ class Playground:
         )
 
     def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self.page.evaluate(
-            "([t, a]) => __playground.callTool(t, a)", [tool, arguments]
-        )
+        result: dict[str, Any] = self.page.evaluate("([t, a]) => __playground.callTool(t, a)", [tool, arguments])
         return result
 
     def transcript(self, kind: str | None = None) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = self.page.evaluate(
-            "() => JSON.parse(JSON.stringify(__playground.transcript))"
-        )
+        entries: list[dict[str, Any]] = self.page.evaluate("() => JSON.parse(JSON.stringify(__playground.transcript))")
         return [entry for entry in entries if kind is None or entry["kind"] == kind]
 
-    def wait_for_entry(
-        self, kind: str, text: str = "", after: int = 0
-    ) -> dict[str, Any]:
+    def wait_for_entry(self, kind: str, text: str = "", after: int = 0) -> dict[str, Any]:
         """Wait (bounded) for a transcript entry of `kind` whose summary contains `text`."""
         self.page.wait_for_function(
             "([kind, text, after]) => __playground.transcript.some("
             "  e => e.seq > after && e.kind === kind && String(e.summary).includes(text))",
             arg=[kind, text, after],
         )
-        return next(
-            e
-            for e in self.transcript(kind)
-            if e["seq"] > after and text in str(e["summary"])
-        )
+        return next(e for e in self.transcript(kind) if e["seq"] > after and text in str(e["summary"]))
 
     def last_seq(self) -> int:
         entries = self.transcript()
@@ -115,9 +98,7 @@ class Playground:
         prepare = (case.hostile_prepare or case.prepare) if hostile else case.prepare
         return {**base, **prepare(self.live)} if prepare else base
 
-    def render(
-        self, case: WidgetCase, arguments: dict[str, Any] | None = None, *, hostile: bool = False
-    ) -> Any:
+    def render(self, case: WidgetCase, arguments: dict[str, Any] | None = None, *, hostile: bool = False) -> Any:
         """Prepare, call the case's tool in the current host mode, and return the widget frame once rendered."""
         arguments = self.prepared_arguments(case, arguments, hostile=hostile)
         self.connect(case.endpoint)
@@ -159,9 +140,7 @@ class Playground:
         return violations
 
 
-def tab_until_focused(
-    playground: Playground, frame: Any, selector: str, limit: int = 60
-) -> int:
+def tab_until_focused(playground: Playground, frame: Any, selector: str, limit: int = 60) -> int:
     """Press Tab from the page until `selector` inside the widget frame has focus; return the presses."""
     playground.page.focus("#call-button")
     for presses in range(1, limit + 1):
@@ -171,6 +150,4 @@ def tab_until_focused(
             selector,
         ):
             return presses
-    raise AssertionError(
-        f"{selector} in the widget was not reachable with {limit} Tab presses"
-    )
+    raise AssertionError(f"{selector} in the widget was not reachable with {limit} Tab presses")

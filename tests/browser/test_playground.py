@@ -25,11 +25,9 @@ def test_it_builds_a_labelled_form_from_the_input_schema(
     playground.connect(CARD.endpoint)
     playground.page.evaluate("name => __playground.selectTool(name)", CARD.tool)
 
-    schema = next(
-        tool
-        for tool in playground.page.evaluate("() => __playground.tools")
-        if tool["name"] == CARD.tool
-    )["inputSchema"]
+    schema = next(tool for tool in playground.page.evaluate("() => __playground.tools") if tool["name"] == CARD.tool)[
+        "inputSchema"
+    ]
     for name in schema.get("properties", {}):
         field = playground.page.locator(f"#arg-{name}")
         assert field.count() == 1
@@ -66,10 +64,7 @@ def frame_csp(playground: Playground) -> dict[str, str]:
     srcdoc: str = playground.page.evaluate("() => __playground.frame().srcdoc")
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', srcdoc)
     assert policy, "the widget frame has no CSP"
-    return {
-        directive.split()[0]: directive
-        for directive in policy.group(1).replace("&quot;", '"').split("; ")
-    }
+    return {directive.split()[0]: directive for directive in policy.group(1).replace("&quot;", '"').split("; ")}
 
 
 @pytest.mark.browser
@@ -88,9 +83,7 @@ def test_the_frame_csp_follows_each_resources_declared_domains(
     carousel = frame_csp(playground)
     assert carousel["img-src"] == f"img-src 'self' data: {origin}"
     assert carousel["connect-src"] == "connect-src 'none'"
-    assert frame.evaluate(
-        "url => fetch(url).then(() => 'fetched', () => 'blocked')", f"{origin}/healthz"
-    ) == "blocked"
+    assert frame.evaluate("url => fetch(url).then(() => 'fetched', () => 'blocked')", f"{origin}/healthz") == "blocked"
 
     # Checkout declares the app's origin to call back to (connectDomains), where meta.apiBase points.
     playground.render(case_named("checkout"))
@@ -122,9 +115,7 @@ def test_it_is_open_in_development(live: LiveServer) -> None:
     assert httpx.get(f"{live.url}/playground/", timeout=10).status_code == 200
 
 
-def test_it_is_hidden_from_non_staff_when_debug_is_off(
-    client: Any, settings: Any
-) -> None:
+def test_it_is_hidden_from_non_staff_when_debug_is_off(client: Any, settings: Any) -> None:
     settings.DEBUG = False
     assert client.get("/playground/").status_code == 404
 

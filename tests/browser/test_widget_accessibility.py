@@ -26,9 +26,7 @@ def test_it_has_no_serious_or_critical_axe_violations_light_or_dark(
         f"bg => document.documentElement.dataset.theme === 'dark' && ({BACKGROUND})() !== bg",
         arg=light_background,
     )
-    frame.evaluate(
-        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-    )
+    frame.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     found["dark"] = playground.axe_violations(frame, axe_source)
 
     assert found == {"light": [], "dark": []}

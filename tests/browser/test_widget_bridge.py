@@ -22,20 +22,14 @@ def test_it_completes_the_handshake_and_renders_the_tool_result(
     if host_mode == "mcp-apps":
         initialize = playground.transcript("widget-initialize")[-1]
         assert initialize["detail"]["protocolVersion"] == "2026-01-26"
-        assert (
-            kinds.index("widget-initialize")
-            < kinds.index("widget-initialized")
-            < kinds.index("tool-input-sent")
-        )
+        assert kinds.index("widget-initialize") < kinds.index("widget-initialized") < kinds.index("tool-input-sent")
         assert kinds.index("tool-input-sent") < kinds.index("tool-result-sent")
     else:
         delivered = playground.transcript("set-globals")[0]["detail"]
         assert "toolOutput" in delivered
 
 
-def test_it_reports_its_size_so_the_host_can_fit_it(
-    playground: Playground, widget_case: WidgetCase
-) -> None:
+def test_it_reports_its_size_so_the_host_can_fit_it(playground: Playground, widget_case: WidgetCase) -> None:
     playground.render(widget_case)
 
     # A widget may report a smaller size before its result is laid out; the last report counts.
@@ -44,7 +38,5 @@ def test_it_reports_its_size_so_the_host_can_fit_it(
         "  return sizes.length > 0 && sizes[sizes.length - 1].height > 50; }"
     )
     last = playground.transcript("size-changed")[-1]
-    iframe_height = playground.page.eval_on_selector(
-        "#widget-host iframe", "f => f.getBoundingClientRect().height"
-    )
+    iframe_height = playground.page.eval_on_selector("#widget-host iframe", "f => f.getBoundingClientRect().height")
     assert abs(iframe_height - last["height"]) <= 1

@@ -17,9 +17,7 @@ def test_a_keyboard_user_can_tab_to_the_main_action_and_press_enter(
     start = playground.last_seq()
 
     tab_until_focused(playground, frame, widget_case.keyboard_control)
-    outline = frame.evaluate(
-        "() => getComputedStyle(document.activeElement).outlineStyle"
-    )
+    outline = frame.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     playground.page.keyboard.press("Enter")
 
     playground.wait_for_keyboard_action(widget_case, frame, after=start)

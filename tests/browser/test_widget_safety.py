@@ -20,18 +20,12 @@ def test_it_shows_html_in_data_as_text(
     if widget_case.needs_hostile_product:
         request.getfixturevalue("hostile_product")
     dialogs: list[str] = []
-    playground.page.on(
-        "dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss())
-    )
+    playground.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
-    frame = playground.render(
-        widget_case, widget_case.hostile_arguments, hostile=True
-    )
+    frame = playground.render(widget_case, widget_case.hostile_arguments, hostile=True)
 
     assert HOSTILE_TEXT in frame.inner_text("body")
-    assert (
-        frame.evaluate("() => document.querySelectorAll('img[src=x], b').length") == 0
-    )
+    assert frame.evaluate("() => document.querySelectorAll('img[src=x], b').length") == 0
     assert dialogs == []
 
 
@@ -51,9 +45,6 @@ def test_it_logs_no_console_errors_and_loads_nothing_from_elsewhere(
 
     assert playground.errors == []
     foreign = [
-        url
-        for url in requested
-        if not url.startswith(playground.live.url)
-        and not url.startswith(("data:", "about:"))
+        url for url in requested if not url.startswith(playground.live.url) and not url.startswith(("data:", "about:"))
     ]
     assert foreign == []

@@ -11,16 +11,16 @@ from tests.browser.widget_cases import WidgetCase
 
 pytestmark = pytest.mark.browser
 
-ROOT_COLOURS = "[getComputedStyle(document.documentElement).backgroundColor, getComputedStyle(document.documentElement).color]"
+ROOT_COLOURS = (
+    "[getComputedStyle(document.documentElement).backgroundColor, getComputedStyle(document.documentElement).color]"
+)
 COLOURS = f"() => {ROOT_COLOURS}"
 # The playground's dark --color-background-primary (#1a1a1a): proves host CSS variables are applied.
 HOST_DARK_BACKGROUND = "rgb(26, 26, 26)"
 
 
 def luminance(rgb: str) -> float:
-    red, green, blue = (
-        int(part) for part in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]
-    )
+    red, green, blue = (int(part) for part in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
 
 
@@ -30,9 +30,7 @@ def test_it_follows_a_live_theme_switch(
     frame = playground.render(widget_case)
     iframe = playground.page.locator("#widget-host iframe")
     light_background, light_text = frame.evaluate(COLOURS)
-    iframe.screenshot(
-        path=str(screenshots / f"{widget_case.name}-{host_mode}-light.png")
-    )
+    iframe.screenshot(path=str(screenshots / f"{widget_case.name}-{host_mode}-light.png"))
 
     playground.set_theme("dark")
     frame.wait_for_function(
@@ -40,9 +38,7 @@ def test_it_follows_a_live_theme_switch(
         arg=[light_background, light_text],
     )
     dark_background, dark_text = frame.evaluate(COLOURS)
-    iframe.screenshot(
-        path=str(screenshots / f"{widget_case.name}-{host_mode}-dark.png")
-    )
+    iframe.screenshot(path=str(screenshots / f"{widget_case.name}-{host_mode}-dark.png"))
 
     assert luminance(light_background) > 0.9 and luminance(light_text) < 0.2
     assert luminance(dark_background) < 0.15 and luminance(dark_text) > 0.8
