@@ -44,6 +44,15 @@ SessionId = Annotated[
         max_length=64,
     ),
 ]
+# The argument of every tool that needs the shopper signed in (checkout, Circle 360).
+SignedInSessionId = Annotated[
+    str,
+    Field(
+        description="The sessionId of a signed-in Target session (create-target-session, then authenticate-target).",
+        min_length=1,
+        max_length=64,
+    ),
+]
 
 
 class AuthStatus(BaseModel):

@@ -8,6 +8,7 @@ PROTO 2026-07-28 (and later "modern" revisions) adds the per-request _meta envel
 Mcp-Method / Mcp-Name headers; 2025-era revisions send a plain tools/call (stateless servers accept it
 without initialize; stateful ones need SESSION=init in mcp_load.sh).
 """
+
 import json
 import sys
 

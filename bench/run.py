@@ -96,17 +96,44 @@ STREAM_STEPS = os.environ.get("BENCH_STREAM_STEPS", os.environ.get("BENCH_SSE_ST
 STREAM_ASGI = os.environ.get("BENCH_STREAM_ASGI", "uvicorn daphne").split()
 RUN_WIDGET = os.environ.get("BENCH_WIDGET", "0" if (SMOKE or PROFILE) else "1") == "1"
 DAPHNE = [str(BIN / "daphne"), "-b", "127.0.0.1", "-v", "0", "-p"]
-UVICORN = [str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning", "--workers", "1",
-           "--loop", "uvloop", "--http", "httptools", "--host", "127.0.0.1", "--port"]
+UVICORN = [
+    str(BIN / "uvicorn"),
+    "--no-access-log",
+    "--log-level",
+    "warning",
+    "--workers",
+    "1",
+    "--loop",
+    "uvloop",
+    "--http",
+    "httptools",
+    "--host",
+    "127.0.0.1",
+    "--port",
+]
 
 
 class Server:
     """One server process. Its `tool`/`args`/`path` are the trivial-tool load target served by it; `on` names the
     process of another Server that serves this extra target (product tools ride on the `ours` processes)."""
 
-    def __init__(self, label: str, kind: str, asgi: str, port: int, path: str, app: str, cwd: Path,
-                 env: dict[str, str] | None = None, extra: list[str] | None = None, *, tool: str = "test_simple_text",
-                 args: str = "{}", on: str | None = None, conns: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        kind: str,
+        asgi: str,
+        port: int,
+        path: str,
+        app: str,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        extra: list[str] | None = None,
+        *,
+        tool: str = "test_simple_text",
+        args: str = "{}",
+        on: str | None = None,
+        conns: list[int] | None = None,
+    ) -> None:
         self.label, self.kind, self.asgi, self.port, self.path = label, kind, asgi, port, path
         self.app, self.cwd, self.env, self.extra = app, cwd, env or {}, extra or []
         self.tool, self.args, self.on, self.conns = tool, args, on, conns
@@ -125,35 +152,125 @@ LOAD_SERVERS = [
     Server("ours-daphne", "ours", "daphne", 8611, "/mcp-conformance", "targetdemo.asgi:application", ROOT, OURS_ENV),
     Server("sdk-daphne", "sdk", "daphne", 8612, "/mcp", "sdk_server:daphne_app", REFERENCE),
     Server("bare-daphne", "bare", "daphne", 8613, "/mcp", "bare_asgi:app", REFERENCE),
-    Server("ours-uvicorn", "ours", "uvicorn", 8614, "/mcp-conformance", "targetdemo.asgi:application", ROOT, OURS_ENV,
-           ["--lifespan", "off"]),
+    Server(
+        "ours-uvicorn",
+        "ours",
+        "uvicorn",
+        8614,
+        "/mcp-conformance",
+        "targetdemo.asgi:application",
+        ROOT,
+        OURS_ENV,
+        ["--lifespan", "off"],
+    ),
     Server("sdk-uvicorn", "sdk", "uvicorn", 8615, "/mcp", "sdk_server:app", REFERENCE, None, ["--lifespan", "on"]),
     Server("bare-uvicorn", "bare", "uvicorn", 8616, "/mcp", "bare_asgi:app", REFERENCE, None, ["--lifespan", "off"]),
 ]
 # Product tools, on the `ours` processes above, compared with the SDK's trivial tool (issue 8: >= 1.5x).
 for _asgi, _port in (("daphne", 8611), ("uvicorn", 8614)):
     LOAD_SERVERS += [
-        Server(f"session-{_asgi}", "ours-session", _asgi, _port, "/mcp", "", ROOT, tool="create-target-session",
-               on=f"ours-{_asgi}", conns=PRODUCT_CONNS),
-        Server(f"search-{_asgi}", "ours-search", _asgi, _port, "/mcp2", "", ROOT, tool="search-target-products",
-               args='{"query":"fitbit"}', on=f"ours-{_asgi}", conns=PRODUCT_CONNS),
+        Server(
+            f"session-{_asgi}",
+            "ours-session",
+            _asgi,
+            _port,
+            "/mcp",
+            "",
+            ROOT,
+            tool="create-target-session",
+            on=f"ours-{_asgi}",
+            conns=PRODUCT_CONNS,
+        ),
+        Server(
+            f"search-{_asgi}",
+            "ours-search",
+            _asgi,
+            _port,
+            "/mcp2",
+            "",
+            ROOT,
+            tool="search-target-products",
+            args='{"query":"fitbit"}',
+            on=f"ours-{_asgi}",
+            conns=PRODUCT_CONNS,
+        ),
     ]
 # Idle streams: (server, probe mode). Each probe gets a fresh process. tool = the probe mode here.
 SSE_SERVERS = [
-    Server("sse-ours-uvicorn", "ours", "uvicorn", 8622, "/mcp-conformance", "targetdemo.asgi:application", ROOT, OURS_ENV,
-           ["--lifespan", "off"], tool="legacy"),
-    Server("sse-sdk-uvicorn", "sdk", "uvicorn", 8624, "/sse", "sdk_server:sse_app", REFERENCE, None, ["--lifespan", "on"],
-           tool="legacy"),
-    Server("get-ours-uvicorn", "ours", "uvicorn", 8626, "/mcp-conformance", "targetdemo.asgi:application", ROOT, OURS_ENV,
-           ["--lifespan", "off"], tool="get2025"),
-    Server("get-sdk-uvicorn", "sdk", "uvicorn", 8628, "/mcp", "sdk_server:stateful_app", REFERENCE, None,
-           ["--lifespan", "on"], tool="get2025"),
-    Server("sse-ours-daphne", "ours", "daphne", 8621, "/mcp-conformance", "targetdemo.asgi:application", ROOT, OURS_ENV,
-           tool="legacy"),
+    Server(
+        "sse-ours-uvicorn",
+        "ours",
+        "uvicorn",
+        8622,
+        "/mcp-conformance",
+        "targetdemo.asgi:application",
+        ROOT,
+        OURS_ENV,
+        ["--lifespan", "off"],
+        tool="legacy",
+    ),
+    Server(
+        "sse-sdk-uvicorn",
+        "sdk",
+        "uvicorn",
+        8624,
+        "/sse",
+        "sdk_server:sse_app",
+        REFERENCE,
+        None,
+        ["--lifespan", "on"],
+        tool="legacy",
+    ),
+    Server(
+        "get-ours-uvicorn",
+        "ours",
+        "uvicorn",
+        8626,
+        "/mcp-conformance",
+        "targetdemo.asgi:application",
+        ROOT,
+        OURS_ENV,
+        ["--lifespan", "off"],
+        tool="get2025",
+    ),
+    Server(
+        "get-sdk-uvicorn",
+        "sdk",
+        "uvicorn",
+        8628,
+        "/mcp",
+        "sdk_server:stateful_app",
+        REFERENCE,
+        None,
+        ["--lifespan", "on"],
+        tool="get2025",
+    ),
+    Server(
+        "sse-ours-daphne",
+        "ours",
+        "daphne",
+        8621,
+        "/mcp-conformance",
+        "targetdemo.asgi:application",
+        ROOT,
+        OURS_ENV,
+        tool="legacy",
+    ),
     Server("sse-sdk-daphne", "sdk", "daphne", 8623, "/sse", "sdk_server:sse_app", REFERENCE, tool="legacy"),
-    Server("get-ours-daphne", "ours", "daphne", 8625, "/mcp-conformance", "targetdemo.asgi:application", ROOT, OURS_ENV,
-           tool="get2025"),
-    Server("get-sdk-daphne", "sdk", "daphne", 8627, "/mcp", "sdk_server:stateful_daphne_app", REFERENCE, tool="get2025"),
+    Server(
+        "get-ours-daphne",
+        "ours",
+        "daphne",
+        8625,
+        "/mcp-conformance",
+        "targetdemo.asgi:application",
+        ROOT,
+        OURS_ENV,
+        tool="get2025",
+    ),
+    Server(
+        "get-sdk-daphne", "sdk", "daphne", 8627, "/mcp", "sdk_server:stateful_daphne_app", REFERENCE, tool="get2025"
+    ),
 ]
 
 
@@ -178,8 +295,14 @@ class Running:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(server.cwd), env.get("PYTHONPATH", "")]))
         self.server = server
         self.logfile = open(logs / f"{server.label}.log", "w")
-        self.proc = subprocess.Popen(server.command(), cwd=server.cwd, env=env, stdout=self.logfile,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            server.command(),
+            cwd=server.cwd,
+            env=env,
+            stdout=self.logfile,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 30
         while not port_open(server.port):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -245,8 +368,12 @@ def wrk(url: str, conns: int, seconds: int, body: Path, headers: str, out: Path)
     pin = ["taskset", "-c", WRK_CPU] if WRK_CPU else []
     env = dict(os.environ, MCP_BODY_FILE=str(body), MCP_HEADERS=headers, WRK_JSON_OUT=str(out))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([*pin, "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s",
-                    str(HERE / "mcp_load.lua"), url], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*pin, "wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", str(HERE / "mcp_load.lua"), url],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = json.loads(out.read_text())
     run["wrk_cpu_s"] = round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2)
@@ -261,7 +388,7 @@ def load_all(servers: list[Server], results: Path, tmp: Path) -> tuple[list[dict
     digests: dict[str, dict] = {}
     failed: list[str] = []
     req = {s.label: request_files(tmp, s.tool, s.args) for s in servers}
-    proc = lambda s: running[s.on or s.label]  # noqa: E731  (the process serving a target)
+    proc = lambda s: running[s.on or s.label]
     try:
         for server in servers:
             try:
@@ -304,23 +431,36 @@ def load_all(servers: list[Server], results: Path, tmp: Path) -> tuple[list[dict
                     runs[server.label].append(run)
             for server in live:
                 rs = runs[server.label]
-                med = lambda k: statistics.median(r[k] for r in rs)  # noqa: E731
-                errors = sum(r["bad_status"] + r["bad_body"] + r["err_status"] + r["err_timeout"] + r["err_connect"]
-                             for r in rs)
+                med = lambda k: statistics.median(r[k] for r in rs)
+                errors = sum(
+                    r["bad_status"] + r["bad_body"] + r["err_status"] + r["err_timeout"] + r["err_connect"] for r in rs
+                )
                 digest = digests[server.label]
                 row = {
-                    "label": server.label, "kind": server.kind, "asgi": server.asgi, "url": server.url, "tool": server.tool,
-                    "proto": PROTO, "conns": c, "rps": round(med("rps"), 1), "p50_ms": round(med("lat_p50_ms"), 2),
-                    "p99_ms": round(med("lat_p99_ms"), 2), "rss_mb": round(rss[server.label] / 1024, 1),
+                    "label": server.label,
+                    "kind": server.kind,
+                    "asgi": server.asgi,
+                    "url": server.url,
+                    "tool": server.tool,
+                    "proto": PROTO,
+                    "conns": c,
+                    "rps": round(med("rps"), 1),
+                    "p50_ms": round(med("lat_p50_ms"), 2),
+                    "p99_ms": round(med("lat_p99_ms"), 2),
+                    "rss_mb": round(rss[server.label] / 1024, 1),
                     "server_cpu_util": round(med("server_cpu_s") / med("duration_s"), 2),
                     "req_per_cpu_s": round(statistics.median(r["requests"] / max(r["server_cpu_s"], 0.01) for r in rs)),
                     "wrk_cpu_util": round(med("wrk_cpu_s") / med("duration_s"), 2),
-                    "errors": errors, "response": {k: v for k, v in digest.items() if k != "body"}, "runs": rs,
+                    "errors": errors,
+                    "response": {k: v for k, v in digest.items() if k != "body"},
+                    "runs": rs,
                 }
                 rows.append(row)
-                log(f"{server.label:<14} c={c:<3} rps={row['rps']:>9} p50={row['p50_ms']:>7}ms "
+                log(
+                    f"{server.label:<14} c={c:<3} rps={row['rps']:>9} p50={row['p50_ms']:>7}ms "
                     f"p99={row['p99_ms']:>7}ms rss={row['rss_mb']}MB srv_cpu={row['server_cpu_util']} "
-                    f"wrk_cpu={row['wrk_cpu_util']} errors={errors} reps={[round(r['rps']) for r in rs]}")
+                    f"wrk_cpu={row['wrk_cpu_util']} errors={errors} reps={[round(r['rps']) for r in rs]}"
+                )
                 if errors:
                     first = [r["first_bad"] for r in rs if r["first_bad"]][:1]
                     log(f"{server.label}: error responses during the run; first: {first}")
@@ -338,9 +478,21 @@ def sse_one(server: Server, results: Path) -> dict | None:
         time.sleep(0.5)
         pin = ["taskset", "-c", WRK_CPU] if WRK_CPU else []
         steps = STREAM_STEPS if not SMOKE else "200"
-        cmd = [*pin, sys.executable, str(HERE / "sse_idle.py"), server.url, "--pid", str(running.pid),
-               "--mode", server.tool, "--steps", steps, "--step-timeout", os.environ.get("BENCH_STREAM_STEP_TIMEOUT", "120"),
-               "--mcp-check"]
+        cmd = [
+            *pin,
+            sys.executable,
+            str(HERE / "sse_idle.py"),
+            server.url,
+            "--pid",
+            str(running.pid),
+            "--mode",
+            server.tool,
+            "--steps",
+            steps,
+            "--step-timeout",
+            os.environ.get("BENCH_STREAM_STEP_TIMEOUT", "120"),
+            "--mcp-check",
+        ]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
         log(p.stderr.strip())
         if p.returncode != 0:
@@ -362,8 +514,20 @@ def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     pkgs = {}
-    for name in ("Django", "channels", "daphne", "Twisted", "uvicorn", "uvloop", "httptools", "mcp", "mcp-types",
-                 "starlette", "pydantic", "asgiref"):
+    for name in (
+        "Django",
+        "channels",
+        "daphne",
+        "Twisted",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "mcp",
+        "mcp-types",
+        "starlette",
+        "pydantic",
+        "asgiref",
+    ):
         try:
             pkgs[name] = version(name)
         except PackageNotFoundError:
@@ -375,18 +539,28 @@ def versions() -> dict:
                 cpu = line.split(":", 1)[1].strip()
                 break
     wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[:1]
+
     def git(*args: str) -> str:  # read-only
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
     dirty = git("status", "--porcelain", "--", "mcp_engine", "targetdemo")
     code = git("rev-parse", "--short", "HEAD") + (
-        f" + uncommitted changes in {len(dirty.splitlines())} files of mcp_engine/ and targetdemo/" if dirty else "")
-    return {"code": code, "python": platform.python_version(), "packages": pkgs, "wrk": wrk_v[0] if wrk_v else "?",
-            "kernel": platform.release(), "cpu": cpu, "nproc": NCPU,
-            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        f" + uncommitted changes in {len(dirty.splitlines())} files of mcp_engine/ and targetdemo/" if dirty else ""
+    )
+    return {
+        "code": code,
+        "python": platform.python_version(),
+        "packages": pkgs,
+        "wrk": wrk_v[0] if wrk_v else "?",
+        "kernel": platform.release(),
+        "cpu": cpu,
+        "nproc": NCPU,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 # -- report ---------------------------------------------------------------------------------------
+
 
 def fmt(x: float, nd: int = 0) -> str:
     return f"{x:,.{nd}f}"
@@ -400,18 +574,23 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
     loads = [r["loadavg"] for x in rows for r in x["runs"]]
     utils = [x["server_cpu_util"] for x in rows]
     loaded = bool(utils) and min(utils) < 0.9
-    out.append(f"Run: {v['date']}, mode: {mode} ({DURATION} s x {REPS} runs per point after a {WARMUP} s warm-up, "
-               f"median kept).  \nMachine: {v['nproc']} vCPU, {v['cpu']}, Linux {v['kernel']}; server pinned to CPU "
-               f"{SERVER_CPU or '-'}, wrk (1 thread) to CPU {WRK_CPU or '-'}.  \n"
-               f"Versions: Python {v['python']}, Django {pk['Django']}, Channels {pk['channels']}, daphne {pk['daphne']} "
-               f"(Twisted {pk['Twisted']}), uvicorn {pk['uvicorn']} (uvloop {pk['uvloop']}, httptools {pk['httptools']}), "
-               f"mcp {pk['mcp']} (starlette {pk['starlette']}, pydantic {pk['pydantic']}), asgiref {pk['asgiref']}; "
-               f"{v['wrk']}.  \nCode measured: {v.get('code', '?')}.  \n"
-               f"Machine load (1-min load average) during the timed runs: {min(loads, default=0):.1f} to "
-               f"{max(loads, default=0):.1f} (2.0 = both CPUs busy); the pinned server got "
-               f"{min(utils, default=0):.2f} to {max(utils, default=0):.2f} of its core"
-               + (" -- **loaded machine: throughput verdicts below use the req-per-server-CPU-s ratios**.\n"
-                  if loaded else ".\n"))
+    out.append(
+        f"Run: {v['date']}, mode: {mode} ({DURATION} s x {REPS} runs per point after a {WARMUP} s warm-up, "
+        f"median kept).  \nMachine: {v['nproc']} vCPU, {v['cpu']}, Linux {v['kernel']}; server pinned to CPU "
+        f"{SERVER_CPU or '-'}, wrk (1 thread) to CPU {WRK_CPU or '-'}.  \n"
+        f"Versions: Python {v['python']}, Django {pk['Django']}, Channels {pk['channels']}, daphne {pk['daphne']} "
+        f"(Twisted {pk['Twisted']}), uvicorn {pk['uvicorn']} (uvloop {pk['uvloop']}, httptools {pk['httptools']}), "
+        f"mcp {pk['mcp']} (starlette {pk['starlette']}, pydantic {pk['pydantic']}), asgiref {pk['asgiref']}; "
+        f"{v['wrk']}.  \nCode measured: {v.get('code', '?')}.  \n"
+        f"Machine load (1-min load average) during the timed runs: {min(loads, default=0):.1f} to "
+        f"{max(loads, default=0):.1f} (2.0 = both CPUs busy); the pinned server got "
+        f"{min(utils, default=0):.2f} to {max(utils, default=0):.2f} of its core"
+        + (
+            " -- **loaded machine: throughput verdicts below use the req-per-server-CPU-s ratios**.\n"
+            if loaded
+            else ".\n"
+        )
+    )
     out.append("#### tools/call, 2026-07-28 JSON mode, one process on one core\n")
     head = "| target | tool | ASGI | resp B |"
     sep = "|---|---|---|---:|"
@@ -421,8 +600,10 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
     head += " req per server CPU-s | vs SDK same server | RSS MB | server CPU | wrk CPU | errors |"
     sep += "---:|---:|---:|---:|---:|---:|"
     out += [head, sep]
-    sdk_best = {c: max((r for r in rows if r["kind"] == "sdk" and r["conns"] == c), key=lambda r: r["rps"], default=None)
-                for c in conns}
+    sdk_best = {
+        c: max((r for r in rows if r["kind"] == "sdk" and r["conns"] == c), key=lambda r: r["rps"], default=None)
+        for c in conns
+    }
 
     def eff(label: str) -> float | None:
         rs = [by[(label, c)]["req_per_cpu_s"] for c in conns if (label, c) in by]
@@ -449,17 +630,21 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
         rs = [by[(label, c)] for c in conns if (label, c) in by]
         e, sdk_e = eff(label), eff(f"sdk-{any_r['asgi']}")
         line += f" {fmt(e)} | {f'{e / sdk_e:.2f}x' if sdk_e else '-'} |"
-        line += (f" {max(r['rss_mb'] for r in rs):.0f} | {max(r['server_cpu_util'] for r in rs):.2f} | "
-                 f"{max(r['wrk_cpu_util'] for r in rs):.2f} | {sum(r['errors'] for r in rs)} |")
+        line += (
+            f" {max(r['rss_mb'] for r in rs):.0f} | {max(r['server_cpu_util'] for r in rs):.2f} | "
+            f"{max(r['wrk_cpu_util'] for r in rs):.2f} | {sum(r['errors'] for r in rs)} |"
+        )
         out.append(line)
     best_names = ", ".join(f"c={c}: {b['label']} {fmt(b['rps'])} req/s" for c, b in sdk_best.items() if b)
-    out.append(f"\nSDK best mode per concurrency: {best_names}. Ratios are req/s divided by req/s, same run; the "
-               "`session-*` and `search-*` rows (our `create-target-session` on /mcp, a database write, and a cached "
-               "`search-target-products {\"query\":\"fitbit\"}` on /mcp2) run on the `ours-*` processes and are "
-               "compared with the SDK's *trivial* tool. \"req per server CPU-s\" = requests served per CPU-second the "
-               "server process used (median over all runs at every concurrency): the efficiency figure, robust when "
-               "other work on the machine takes CPU time from the pinned server (then \"server CPU\", the fraction of "
-               "one core it got, is < 1).\n")
+    out.append(
+        f"\nSDK best mode per concurrency: {best_names}. Ratios are req/s divided by req/s, same run; the "
+        "`session-*` and `search-*` rows (our `create-target-session` on /mcp, a database write, and a cached "
+        '`search-target-products {"query":"fitbit"}` on /mcp2) run on the `ours-*` processes and are '
+        'compared with the SDK\'s *trivial* tool. "req per server CPU-s" = requests served per CPU-second the '
+        "server process used (median over all runs at every concurrency): the efficiency figure, robust when "
+        'other work on the machine takes CPU time from the pinned server (then "server CPU", the fraction of '
+        "one core it got, is < 1).\n"
+    )
 
     # -- every issue-8 target ----------------------------------------------------------------------------
     t = []
@@ -476,27 +661,41 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
         er = eo / eb if eo and eb else None
         basis = er if (loaded and er) else rr
         v_ = "context, not a target" if name.startswith("(context)") else verdict_ge(basis, goal)
-        t.append(f"| {name} | {fmt(ours['rps'])} vs {fmt(base['rps'])} req/s ({base_label}) | {rr:.2f}x | "
-                 f"{f'{er:.2f}x' if er else '-'} | {v_} |")
+        t.append(
+            f"| {name} | {fmt(ours['rps'])} vs {fmt(base['rps'])} req/s ({base_label}) | {rr:.2f}x | "
+            f"{f'{er:.2f}x' if er else '-'} | {v_} |"
+        )
 
     for c in conns:
         for asgi in ("daphne", "uvicorn"):
             best = sdk_best[c]
             if best and best["label"] != f"sdk-{asgi}":
-                throughput(f"trivial tools/call >= 2.0x SDK best mode, {asgi}, c={c}", f"ours-{asgi}", best["label"], c, 2.0)
-            throughput(f"trivial tools/call >= 2.0x SDK {'same server' if best and best['label'] != f'sdk-{asgi}' else 'best mode = same server'}, {asgi}, c={c}",
-                       f"ours-{asgi}", f"sdk-{asgi}", c, 2.0)
+                throughput(
+                    f"trivial tools/call >= 2.0x SDK best mode, {asgi}, c={c}", f"ours-{asgi}", best["label"], c, 2.0
+                )
+            throughput(
+                f"trivial tools/call >= 2.0x SDK {'same server' if best and best['label'] != f'sdk-{asgi}' else 'best mode = same server'}, {asgi}, c={c}",
+                f"ours-{asgi}",
+                f"sdk-{asgi}",
+                c,
+                2.0,
+            )
         throughput(f"trivial tools/call >= 0.5x bare ASGI, daphne, c={c}", "ours-daphne", "bare-daphne", c, 0.5)
         throughput(f"(context) trivial tools/call vs bare ASGI, uvicorn, c={c}", "ours-uvicorn", "bare-uvicorn", c, 0.5)
         bare, best = by.get(("bare-daphne", c)), sdk_best[c]
         if bare and best:
             ceil = bare["rps"] / best["rps"]
             ceil_e = (eff_at("bare-daphne", c) or 0) / (eff_at(best["label"], c) or 1)
-            t.append(f"| ceiling: bare daphne / SDK best mode, c={c} (2.0x under daphne is possible only if this is "
-                     f">= 2.0) | {fmt(bare['rps'])} / {fmt(best['rps'])} req/s | {ceil:.2f}x | {ceil_e:.2f}x | "
-                     f"{'possible' if max(ceil, ceil_e) >= 2 else '**impossible** under daphne'} |")
+            t.append(
+                f"| ceiling: bare daphne / SDK best mode, c={c} (2.0x under daphne is possible only if this is "
+                f">= 2.0) | {fmt(bare['rps'])} / {fmt(best['rps'])} req/s | {ceil:.2f}x | {ceil_e:.2f}x | "
+                f"{'possible' if max(ceil, ceil_e) >= 2 else '**impossible** under daphne'} |"
+            )
     for c in conns:
-        for kind, name in (("session", "`create-target-session` (DB write)"), ("search", "cached `search-target-products`")):
+        for kind, name in (
+            ("session", "`create-target-session` (DB write)"),
+            ("search", "cached `search-target-products`"),
+        ):
             for asgi in ("daphne", "uvicorn"):
                 if (f"{kind}-{asgi}", c) not in by:
                     continue
@@ -504,9 +703,16 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
                     name = f"cached `search-target-products` ({by[(f'{kind}-{asgi}', c)]['response']['bytes'] / 1000:.1f} KB)"
                 best = sdk_best[c]
                 if best and best["label"] != f"sdk-{asgi}":
-                    throughput(f"{name} >= 1.5x SDK trivial, best mode, {asgi}, c={c}", f"{kind}-{asgi}", best["label"], c, 1.5)
-                throughput(f"{name} >= 1.5x SDK trivial, {'same server' if best and best['label'] != f'sdk-{asgi}' else 'best mode = same server'}, {asgi}, c={c}",
-                           f"{kind}-{asgi}", f"sdk-{asgi}", c, 1.5)
+                    throughput(
+                        f"{name} >= 1.5x SDK trivial, best mode, {asgi}, c={c}", f"{kind}-{asgi}", best["label"], c, 1.5
+                    )
+                throughput(
+                    f"{name} >= 1.5x SDK trivial, {'same server' if best and best['label'] != f'sdk-{asgi}' else 'best mode = same server'}, {asgi}, c={c}",
+                    f"{kind}-{asgi}",
+                    f"sdk-{asgi}",
+                    c,
+                    1.5,
+                )
     c = max(conns, default=0)
     for asgi in ("daphne", "uvicorn") if conns else ():
         ours = by.get((f"ours-{asgi}", c))
@@ -514,9 +720,11 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
         for base in [x for i, x in enumerate(bases) if x["label"] not in [y["label"] for y in bases[:i]]]:
             if ours:
                 ratio = ours["p99_ms"] / base["p99_ms"]
-                t.append(f"| p99 at c={c} <= 0.5x the SDK's ({asgi} vs {base['label']}) | {ours['p99_ms']:.1f} ms vs "
-                         f"{base['p99_ms']:.1f} ms | {ratio:.2f}x | - | "
-                         f"{'**met**' if ratio <= 0.5 else f'missed: {ratio:.2f}x, goal 0.50x'} |")
+                t.append(
+                    f"| p99 at c={c} <= 0.5x the SDK's ({asgi} vs {base['label']}) | {ours['p99_ms']:.1f} ms vs "
+                    f"{base['p99_ms']:.1f} ms | {ratio:.2f}x | - | "
+                    f"{'**met**' if ratio <= 0.5 else f'missed: {ratio:.2f}x, goal 0.50x'} |"
+                )
     for s in sse:
         if s["kind"] != "ours":
             continue
@@ -529,59 +737,105 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
             peer_s = f"; SDK: {pl['held']:,} at {pl['rss_kb_per_conn']:.1f} KB"
         what = "legacy SSE" if s["mode"] == "legacy" else "2025 GET stream"
         ok_n, ok_kb = last["held"] >= 15000, kb <= 25
-        v_ = "**met**" if ok_n and ok_kb else "missed: " + ", ".join(
-            x for x in ((f"held {last['held']:,} of 15,000" if not ok_n else ""),
-                        (f"{kb:.1f} KB is {(kb - 25) / 25:.0%} over 25" if not ok_kb else "")) if x)
-        t.append(f"| idle {what} >= 15,000 per process at <= 25 KB ({s['asgi']}) | {last['held']:,} held, {kb:.1f} KB "
-                 f"each{peer_s} | - | - | {v_} |")
+        v_ = (
+            "**met**"
+            if ok_n and ok_kb
+            else "missed: "
+            + ", ".join(
+                x
+                for x in (
+                    (f"held {last['held']:,} of 15,000" if not ok_n else ""),
+                    (f"{kb:.1f} KB is {(kb - 25) / 25:.0%} over 25" if not ok_kb else ""),
+                )
+                if x
+            )
+        )
+        t.append(
+            f"| idle {what} >= 15,000 per process at <= 25 KB ({s['asgi']}) | {last['held']:,} held, {kb:.1f} KB "
+            f"each{peer_s} | - | - | {v_} |"
+        )
     if widget:
         for w in widget.get("widgets", []):
             p95 = w["p95_ms"]
             v_ = "**met**" if p95 < 150 else f"missed by {p95 - 150:.0f} ms"
-            t.append(f"| widget `{w['widget']}` renders < 150 ms after its tool result (Chromium; p95 of {w['n']}) | "
-                     f"p50 {w['p50_ms']:.1f} ms, p95 {p95:.1f} ms, max {w['max_ms']:.1f} ms | - | - | {v_} |")
+            t.append(
+                f"| widget `{w['widget']}` renders < 150 ms after its tool result (Chromium; p95 of {w['n']}) | "
+                f"p50 {w['p50_ms']:.1f} ms, p95 {p95:.1f} ms, max {w['max_ms']:.1f} ms | - | - | {v_} |"
+            )
     if t:
-        out += ["#### Issue 8 targets measured in this run\n",
-                "| target | measured | ratio (req/s) | ratio (req per server CPU-s) | verdict |",
-                "|---|---|---:|---:|---|", *t, ""]
-        out.append("Verdicts on throughput use " + ("the req-per-server-CPU-s ratio, because the machine was loaded "
-                   "(the pinned servers did not get a whole core)" if loaded else "the req/s ratio") + "; latency "
-                   "cannot be normalised that way, so the p99 verdicts are raw and suffer most from the load.\n")
+        out += [
+            "#### Issue 8 targets measured in this run\n",
+            "| target | measured | ratio (req/s) | ratio (req per server CPU-s) | verdict |",
+            "|---|---|---:|---:|---|",
+            *t,
+            "",
+        ]
+        out.append(
+            "Verdicts on throughput use "
+            + (
+                "the req-per-server-CPU-s ratio, because the machine was loaded "
+                "(the pinned servers did not get a whole core)"
+                if loaded
+                else "the req/s ratio"
+            )
+            + "; latency "
+            "cannot be normalised that way, so the p99 verdicts are raw and suffer most from the load.\n"
+        )
 
     if sse:
         out.append("#### Idle streams, one process (fresh per probe), at most 256 connecting at once\n")
-        out.append("| server | stream | idle RSS MB | held / target (open s, RSS MB, KB/stream) per step | KB/stream at max "
-                   "| marginal KB/stream, last step | still answers MCP | where it stopped |")
+        out.append(
+            "| server | stream | idle RSS MB | held / target (open s, RSS MB, KB/stream) per step | KB/stream at max "
+            "| marginal KB/stream, last step | still answers MCP | where it stopped |"
+        )
         out.append("|---|---|---:|---|---:|---:|---|---|")
         for s in sse:
-            steps = "; ".join(f"{x['held']:,}/{x['target']:,} ({x['open_s']} s, {x['rss_mb']} MB, {x['rss_kb_per_conn']})"
-                              for x in s["steps"])
+            steps = "; ".join(
+                f"{x['held']:,}/{x['target']:,} ({x['open_s']} s, {x['rss_mb']} MB, {x['rss_kb_per_conn']})"
+                for x in s["steps"]
+            )
             best = max(s["steps"], key=lambda x: x["held"])
             chk = s.get("mcp_check")
-            chk_s = (f"yes, {chk['latency_ms']} ms" if chk and chk["answered_on_stream"]
-                     else (f"no (HTTP {chk['post_status']})" if chk else "n/a"))
+            chk_s = (
+                f"yes, {chk['latency_ms']} ms"
+                if chk and chk["answered_on_stream"]
+                else (f"no (HTTP {chk['post_status']})" if chk else "n/a")
+            )
             stop = "-"
             lastd = s["steps"][-1]
             if lastd["held"] < lastd["target"]:
-                errs = [" ".join(x.split()) for x in s.get("server_log_tail", [])
-                        if re.search(r"error|exception|traceback|too many|refus|limit", x, re.I)]
-                logt = (" / ".join(x[:160] for x in errs[-2:]) if errs else "no error in the server log")
-                why = (lastd["first_failure"] or f"none failed: the rest were still opening when the step's time was up "
-                       f"({lastd['open_s']:.0f} s)")[:160]
-                stop = (f"at {lastd['held']:,} of {lastd['target']:,}: {lastd['failed']} failed, first: {why}; server "
-                        f"{'alive' if s.get('server_alive') else 'DEAD'}; log: {logt}").replace("|", "/")
-            out.append(f"| {s['label']} | {'legacy SSE' if s['mode'] == 'legacy' else '2025 GET'} | {s['rss_mb_idle']} | "
-                       f"{steps} | {best['rss_kb_per_conn']} | {lastd['rss_kb_per_conn_marginal']} | {chk_s} | {stop} |")
+                errs = [
+                    " ".join(x.split())
+                    for x in s.get("server_log_tail", [])
+                    if re.search(r"error|exception|traceback|too many|refus|limit", x, re.I)
+                ]
+                logt = " / ".join(x[:160] for x in errs[-2:]) if errs else "no error in the server log"
+                why = (
+                    lastd["first_failure"]
+                    or f"none failed: the rest were still opening when the step's time was up ({lastd['open_s']:.0f} s)"
+                )[:160]
+                stop = (
+                    f"at {lastd['held']:,} of {lastd['target']:,}: {lastd['failed']} failed, first: {why}; server "
+                    f"{'alive' if s.get('server_alive') else 'DEAD'}; log: {logt}"
+                ).replace("|", "/")
+            out.append(
+                f"| {s['label']} | {'legacy SSE' if s['mode'] == 'legacy' else '2025 GET'} | {s['rss_mb_idle']} | "
+                f"{steps} | {best['rss_kb_per_conn']} | {lastd['rss_kb_per_conn_marginal']} | {chk_s} | {stop} |"
+            )
         out.append("")
     if widget:
         out.append("#### Widget render in Chromium (bench/widget_render.py)\n")
         out.append(widget.get("method", ""))
         out.append("")
-        out.append("| widget | tool | renders | first render after tool result p50 / p95 / max ms | + next frame p50 / p95 ms |")
+        out.append(
+            "| widget | tool | renders | first render after tool result p50 / p95 / max ms | + next frame p50 / p95 ms |"
+        )
         out.append("|---|---|---:|---|---|")
         for w in widget.get("widgets", []):
-            out.append(f"| {w['widget']} | `{w['tool']}` on {w['endpoint']} | {w['n']} | {w['p50_ms']:.1f} / {w['p95_ms']:.1f} / "
-                       f"{w['max_ms']:.1f} | {w['frame_p50_ms']:.1f} / {w['frame_p95_ms']:.1f} |")
+            out.append(
+                f"| {w['widget']} | `{w['tool']}` on {w['endpoint']} | {w['n']} | {w['p50_ms']:.1f} / {w['p95_ms']:.1f} / "
+                f"{w['max_ms']:.1f} | {w['frame_p50_ms']:.1f} / {w['frame_p95_ms']:.1f} |"
+            )
         out.append("")
     return "\n".join(out)
 
@@ -600,6 +854,7 @@ def update_docs(text: str, results: Path) -> None:
 
 # -- profile --------------------------------------------------------------------------------------
 
+
 def profile(results: Path, tmp: Path) -> None:
     pyspy = shutil.which("py-spy") or str(BIN / "py-spy")
     seconds = int(os.environ.get("BENCH_PROFILE_SECONDS", "20"))
@@ -614,17 +869,51 @@ def profile(results: Path, tmp: Path) -> None:
             wrk(server.url, 16, 3, body, headers, tmp / "warm.json")
             pin = ["taskset", "-c", WRK_CPU] if WRK_CPU else []
             env = dict(os.environ, MCP_BODY_FILE=str(body), MCP_HEADERS=headers, WRK_JSON_OUT=str(tmp / "p.json"))
-            load = subprocess.Popen([*pin, "wrk", "-t1", "-c16", f"-d{seconds + 4}s", "--timeout", "10s", "-s",
-                                     str(HERE / "mcp_load.lua"), server.url], env=env, stdout=subprocess.DEVNULL)
+            load = subprocess.Popen(
+                [
+                    *pin,
+                    "wrk",
+                    "-t1",
+                    "-c16",
+                    f"-d{seconds + 4}s",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(HERE / "mcp_load.lua"),
+                    server.url,
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
             time.sleep(1)
             raw = results / f"profile-{server.label}.txt"
-            subprocess.run([*pin, pyspy, "record", "--pid", str(running.pid), "--duration", str(seconds), "--rate", "250",
-                            "--threads", "--nonblocking", "--format", "raw", "-o", str(raw)], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    *pin,
+                    pyspy,
+                    "record",
+                    "--pid",
+                    str(running.pid),
+                    "--duration",
+                    str(seconds),
+                    "--rate",
+                    "250",
+                    "--threads",
+                    "--nonblocking",
+                    "--format",
+                    "raw",
+                    "-o",
+                    str(raw),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             load.wait()
             rps = json.loads((tmp / "p.json").read_text())["rps"]
-            summary = summarise_profile(raw, f"{server.label} (`{server.tool}`) under wrk c=16 "
-                                        f"({rps:,.0f} req/s while sampled)")
+            summary = summarise_profile(
+                raw, f"{server.label} (`{server.tool}`) under wrk c=16 ({rps:,.0f} req/s while sampled)"
+            )
             (results / f"profile-{server.label}.md").write_text(summary)
             print(summary)
         finally:
@@ -674,7 +963,7 @@ def summarise_profile(path: Path, title: str, top: int = 25) -> str:
         pkg[p] = pkg.get(p, 0) + n
         for f in {short(f) for f in real}:
             incl[f] = incl.get(f, 0) + n
-    pct = lambda n: f"{100 * n / total:.1f} %"  # noqa: E731
+    pct = lambda n: f"{100 * n / total:.1f} %"
     out = [f"### Profile: {title}", "", f"{total} samples (py-spy, 250 Hz, non-blocking, all threads).", ""]
     out += ["Samples by thread:", ""] + [f"- {k}: {pct(v)}" for k, v in sorted(threads.items(), key=lambda x: -x[1])]
     out += ["", "Self time by package (leaf frame's package):", "", "| package | self |", "|---|---:|"]
@@ -705,8 +994,12 @@ def raise_fd_limit() -> int:
 
 def widget_render(results: Path) -> dict | None:
     log("=== widget render (bench/widget_render.py)")
-    p = subprocess.run([sys.executable, str(HERE / "widget_render.py"), "--results", str(results)],
-                       capture_output=True, text=True, timeout=900)
+    p = subprocess.run(
+        [sys.executable, str(HERE / "widget_render.py"), "--results", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     log(p.stderr.strip()[-3000:])
     if p.returncode != 0 or not p.stdout.strip():
         return None
@@ -719,7 +1012,11 @@ def main() -> int:
         return 1
     if os.environ.get("BENCH_REPORT_FROM"):  # re-render the report (and docs) from a finished run's raw results
         src = Path(os.environ["BENCH_REPORT_FROM"]).resolve()
-        jl = lambda n: [json.loads(x) for x in (src / n).read_text().splitlines() if x.strip()] if (src / n).exists() else []  # noqa: E731
+        jl = (
+            lambda n: [json.loads(x) for x in (src / n).read_text().splitlines() if x.strip()]
+            if (src / n).exists()
+            else []
+        )
         widget = json.loads((src / "widget.json").read_text()) if (src / "widget.json").exists() else None
         rows = jl("load.jsonl")
         global DURATION, REPS

@@ -27,7 +27,7 @@ import time
 from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proctree import rss_cpu  # noqa: E402
+from proctree import rss_cpu
 
 
 class Stream:
@@ -39,8 +39,12 @@ class Stream:
         self.writer: asyncio.StreamWriter | None = None
 
 
-MODERN_INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "sse-idle", "version": "1"}}}
+MODERN_INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "sse-idle", "version": "1"}},
+}
 
 
 async def read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
@@ -69,9 +73,11 @@ async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> by
 
 async def exchange(reader, writer, host, port, path, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bytes]:
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    writer.write(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-                 f"Accept: application/json, text/event-stream\r\n{extra}Content-Length: {len(body)}\r\n\r\n"
-                 .encode() + body)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Accept: application/json, text/event-stream\r\n{extra}Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
     await writer.drain()
     status, head = await read_head(reader)
     return status, head, await read_body(reader, head)
@@ -99,9 +105,7 @@ async def hold(host: str, port: int, path: str, s: Stream, mode: str = "legacy")
                 s.ready.set()
                 return
             extra = f"Mcp-Session-Id: {sid}\r\nMCP-Protocol-Version: 2025-11-25\r\n"
-        writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n{extra}\r\n".encode()
-        )
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n{extra}\r\n".encode())
         await writer.drain()
         status = await reader.readline()
         if b" 200 " not in status:
@@ -140,7 +144,8 @@ async def post(host: str, port: int, path: str, body: bytes) -> int:
     reader, writer = await asyncio.open_connection(host, port)
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        + body
     )
     await writer.drain()
     status = int((await reader.readline()).split()[1])
@@ -176,8 +181,13 @@ async def main() -> None:
     await asyncio.gather(*wt, return_exceptions=True)
     await asyncio.sleep(a.settle)
     base = rss_cpu(a.pid)[0]
-    result: dict = {"url": a.url, "mode": a.mode, "rss_mb_idle": round(base / 1024, 1), "steps": [],
-                    "fd_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0]}
+    result: dict = {
+        "url": a.url,
+        "mode": a.mode,
+        "rss_mb_idle": round(base / 1024, 1),
+        "steps": [],
+        "fd_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+    }
     gate = asyncio.Semaphore(a.max_pending)
 
     async def gated(s: Stream) -> None:
@@ -185,6 +195,7 @@ async def main() -> None:
             task = asyncio.ensure_future(hold(host, port, path, s, a.mode))
             await s.ready.wait()
         await task
+
     streams: list[Stream] = []
     tasks: list[asyncio.Task] = []
     prev_rss, prev_held = base, 0
@@ -203,7 +214,7 @@ async def main() -> None:
                 break
             try:
                 await asyncio.wait_for(s.ready.wait(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         open_s = time.monotonic() - t0
         await asyncio.sleep(a.settle)
@@ -211,8 +222,12 @@ async def main() -> None:
         failed = [s.failed for s in streams if s.failed]
         rss = rss_cpu(a.pid)[0]
         step = {
-            "target": target, "held": held, "failed": len(failed), "first_failure": failed[0] if failed else None,
-            "open_s": round(open_s, 2), "rss_mb": round(rss / 1024, 1),
+            "target": target,
+            "held": held,
+            "failed": len(failed),
+            "first_failure": failed[0] if failed else None,
+            "open_s": round(open_s, 2),
+            "rss_mb": round(rss / 1024, 1),
             "rss_kb_per_conn": round((rss - base) / max(held, 1), 1),
             "rss_kb_per_conn_marginal": round((rss - prev_rss) / max(held - prev_held, 1), 1),
         }
@@ -226,27 +241,50 @@ async def main() -> None:
         try:
             reader, writer = await asyncio.open_connection(host, port)
             body = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}).encode()
-            code, _h, raw = await asyncio.wait_for(exchange(
-                reader, writer, host, port, path, body,
-                {"MCP-Protocol-Version": "2025-11-25", "Mcp-Session-Id": streams[0].endpoint}), 30)
+            code, _h, raw = await asyncio.wait_for(
+                exchange(
+                    reader,
+                    writer,
+                    host,
+                    port,
+                    path,
+                    body,
+                    {"MCP-Protocol-Version": "2025-11-25", "Mcp-Session-Id": streams[0].endpoint},
+                ),
+                30,
+            )
             writer.close()
             ok = code == 200 and b'"tools"' in raw
-        except (OSError, ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+        except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
             code, ok = f"{type(exc).__name__}: {exc}", False
-        result["mcp_check"] = {"post_status": code, "answered_on_stream": ok,
-                               "latency_ms": round((time.monotonic() - t0) * 1000, 1)}
+        result["mcp_check"] = {
+            "post_status": code,
+            "answered_on_stream": ok,
+            "latency_ms": round((time.monotonic() - t0) * 1000, 1),
+        }
     elif a.mcp_check and streams and streams[0].endpoint:
-        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "sse-idle", "version": "1"}}}
+        init = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "sse-idle", "version": "1"},
+            },
+        }
         t0 = time.monotonic()
         code = await post(host, port, streams[0].endpoint, json.dumps(init).encode())
         try:
             msg = await asyncio.wait_for(streams[0].messages.get(), 30)
             ok = '"result"' in msg and '"serverInfo"' in msg
-        except asyncio.TimeoutError:
+        except TimeoutError:
             ok = False
-        result["mcp_check"] = {"post_status": code, "answered_on_stream": ok,
-                               "latency_ms": round((time.monotonic() - t0) * 1000, 1)}
+        result["mcp_check"] = {
+            "post_status": code,
+            "answered_on_stream": ok,
+            "latency_ms": round((time.monotonic() - t0) * 1000, 1),
+        }
     for t in tasks:
         t.cancel()
     for s in streams:

@@ -44,8 +44,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 PORT = int(os.environ.get("BENCH_WIDGET_PORT", "8641"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WIDGETS = [  # (widget, endpoint, tool, args)
     ("test-card", "/mcp-conformance", "show_test_card", {"title": "Bench card", "items": ["one", "two", "three"]}),
     ("product-carousel", "/mcp2", "search-target-products", {"query": "fitbit"}),
@@ -135,21 +142,48 @@ def main() -> int:
     results = Path(a.results or tempfile.mkdtemp(prefix="widget-render-"))
     (results / "logs").mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "targetdemo.settings", "MCP_CONFORMANCE_FIXTURES": "1", "DEBUG": "1",
-        "SECRET_KEY": "bench-" + secrets.token_hex(24), "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
-        "MCP_RATE_LIMIT_PER_ADDRESS": "0", "MCP_RATE_LIMIT_PER_SHOPPER": "0",
-        "SQLITE_PATH": str(results / "widget.sqlite3"),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "targetdemo.settings",
+            "MCP_CONFORMANCE_FIXTURES": "1",
+            "DEBUG": "1",
+            "SECRET_KEY": "bench-" + secrets.token_hex(24),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            "MCP_RATE_LIMIT_PER_ADDRESS": "0",
+            "MCP_RATE_LIMIT_PER_SHOPPER": "0",
+            "SQLITE_PATH": str(results / "widget.sqlite3"),
+        }
+    )
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     if port_open(PORT):
         log(f"port {PORT} is in use")
         return 1
     logfile = open(results / "logs" / "widget-server.log", "w")
-    server = subprocess.Popen([str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning", "--lifespan", "off",
-                               "--loop", "uvloop", "--http", "httptools", "--host", "127.0.0.1", "--port", str(PORT),
-                               "targetdemo.asgi:application"], cwd=ROOT, env=env, stdout=logfile,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--lifespan",
+            "off",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "targetdemo.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not port_open(PORT):
@@ -177,18 +211,27 @@ def main() -> int:
                     try:
                         page.wait_for_function(f"() => window.__renders.length > {before}", timeout=30_000)
                     except Exception:
-                        kinds = page.evaluate("() => window.__playground.transcript.map(e => e.kind + ': ' + e.summary)")
+                        kinds = page.evaluate(
+                            "() => window.__playground.transcript.map(e => e.kind + ': ' + e.summary)"
+                        )
                         log("no render recorded; transcript tail: " + json.dumps(kinds[-8:]))
                         log("frames: " + json.dumps([f.url for f in page.frames]))
                         for f in page.frames[1:]:
-                            log("frame state: " + json.dumps(f.evaluate(
-                                "() => [typeof window.__benchInit, window.__benchInit && window.__benchInit.t0(), "
-                                "window.__benchInit && window.__benchInit.done(), document.querySelector('main') && "
-                                "document.querySelector('main').getAttribute('aria-busy')]")))
+                            log(
+                                "frame state: "
+                                + json.dumps(
+                                    f.evaluate(
+                                        "() => [typeof window.__benchInit, window.__benchInit && window.__benchInit.t0(), "
+                                        "window.__benchInit && window.__benchInit.done(), document.querySelector('main') && "
+                                        "document.querySelector('main').getAttribute('aria-busy')]"
+                                    )
+                                )
+                            )
                         raise
                     try:  # the frame that shows it (rAF runs only for a visible frame: the viewport is tall)
-                        page.wait_for_function("() => window.__renders[window.__renders.length - 1].t2 !== undefined",
-                                               timeout=2_000)
+                        page.wait_for_function(
+                            "() => window.__renders[window.__renders.length - 1].t2 !== undefined", timeout=2_000
+                        )
                     except Exception:
                         log("no animation frame within 2 s after the render")
                     r = page.evaluate("() => window.__renders[window.__renders.length - 1]")
@@ -196,12 +239,23 @@ def main() -> int:
                         samples.append(r)
                 first = [r["t1"] - r["t0"] for r in samples]
                 frame = [r["t2"] - r["t0"] for r in samples if r.get("t2") is not None] or [float("nan")]
-                row = {"widget": widget, "endpoint": endpoint, "tool": tool, "n": len(samples),
-                       "p50_ms": statistics.median(first), "p95_ms": pct(first, 95), "max_ms": max(first),
-                       "frame_p50_ms": statistics.median(frame), "frame_p95_ms": pct(frame, 95),
-                       "handler_p50_ms": statistics.median(first), "samples_ms": [round(x, 2) for x in first]}
-                log(f"{widget}: first render p50 {row['p50_ms']:.1f} ms p95 {row['p95_ms']:.1f} ms max {row['max_ms']:.1f}; "
-                    f"+frame p50 {row['frame_p50_ms']:.1f} p95 {row['frame_p95_ms']:.1f}")
+                row = {
+                    "widget": widget,
+                    "endpoint": endpoint,
+                    "tool": tool,
+                    "n": len(samples),
+                    "p50_ms": statistics.median(first),
+                    "p95_ms": pct(first, 95),
+                    "max_ms": max(first),
+                    "frame_p50_ms": statistics.median(frame),
+                    "frame_p95_ms": pct(frame, 95),
+                    "handler_p50_ms": statistics.median(first),
+                    "samples_ms": [round(x, 2) for x in first],
+                }
+                log(
+                    f"{widget}: first render p50 {row['p50_ms']:.1f} ms p95 {row['p95_ms']:.1f} ms max {row['max_ms']:.1f}; "
+                    f"+frame p50 {row['frame_p50_ms']:.1f} p95 {row['frame_p95_ms']:.1f}"
+                )
                 out["widgets"].append(row)
             browser.close()
         out["method"] = (
@@ -210,11 +264,12 @@ def main() -> int:
             "`window.__playground.callTool`. Clock: `performance.now()` inside the widget frame. t0 = the frame's "
             "capture-phase `message` listener (a script the bench prepends to the widget document, by wrapping the iframe "
             "`srcdoc` setter in the host page, so it runs before the widget's own scripts) "
-            "sees `ui/notifications/tool-result`; t1 = a `MutationObserver` sees `<main aria-busy=\"false\">` (the "
+            'sees `ui/notifications/tool-result`; t1 = a `MutationObserver` sees `<main aria-busy="false">` (the '
             "widgets set it at the start of their synchronous render; the observer runs after that task, so t1 is "
             "the end of the render); t2 = `requestAnimationFrame` then a MessageChannel message, i.e. right after the "
-            "next frame is produced. \"First render\" = t1 - t0. Machine load average at start: "
-            f"{out['loadavg']:.1f}.")
+            'next frame is produced. "First render" = t1 - t0. Machine load average at start: '
+            f"{out['loadavg']:.1f}."
+        )
         print(json.dumps(out))
         return 0
     finally:

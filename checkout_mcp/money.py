@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 
 from django.conf import settings
+from pydantic import Field
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# How amounts travel in tool results: decimal strings with cents, never floats.
+Price = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", description='A decimal string with cents, e.g. "19.99".')]
 
 
 def shipping_for(subtotal: Decimal, *, member: bool) -> Decimal:

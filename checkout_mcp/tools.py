@@ -9,9 +9,10 @@ from django.conf import settings
 from pydantic import BaseModel, Field
 
 from auth_mcp.models import ShopperSession, SignInError
+from auth_mcp.tools import SignedInSessionId as SessionId
 from checkout_mcp import services
 from checkout_mcp.models import MAX_QUANTITY, CartItem, CheckoutError, UnknownProduct
-from checkout_mcp.money import tax_rate_percent
+from checkout_mcp.money import Price, tax_rate_percent
 from mcp_engine import MCPServer, ToolError, ToolResult
 from search_mcp.catalogs import active_catalog
 from search_mcp.services import find_product
@@ -49,14 +50,6 @@ checkout_widget = server.widget(
     connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
-SessionId = Annotated[
-    str,
-    Field(
-        description="The sessionId of a signed-in Target session (create-target-session, then authenticate-target).",
-        min_length=1,
-        max_length=64,
-    ),
-]
 ProductId = Annotated[
     str,
     Field(
@@ -65,7 +58,6 @@ ProductId = Annotated[
     ),
 ]
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, description=f"How many to add, 1 to {MAX_QUANTITY}.")]
-Price = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", description='A decimal string with cents, e.g. "19.99".')]
 
 
 class CartLine(BaseModel):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from pydantic import BaseModel, Field
 
 from auth_mcp.models import Shopper, ShopperSession, SignInError
+from auth_mcp.tools import SignedInSessionId as SessionId
 from checkout_mcp.models import CheckoutError
-from checkout_mcp.money import Totals, tax_rate_percent
+from checkout_mcp.money import Price, Totals, tax_rate_percent
 from checkout_mcp.services import card_label, ship_to, signed_in
 from mcp_engine import MCPServer, ToolError, ToolResult
 from membership_mcp.models import BENEFITS, Membership, holds_circle_card
@@ -40,15 +40,6 @@ signup_widget = server.widget(
     connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
-SessionId = Annotated[
-    str,
-    Field(
-        description="The sessionId of a signed-in Target session (create-target-session, then authenticate-target).",
-        min_length=1,
-        max_length=64,
-    ),
-]
-Price = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", description='A decimal string with cents, e.g. "99.00".')]
 
 PRICING = {
     "annual": "$99/year",
