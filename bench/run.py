@@ -88,7 +88,7 @@ OURS_ENV = {
     "LOG_LEVEL": "WARNING",
     # wrk is one client address: keep the per-address limit's counting on the path, but never let it trip
     "MCP_RATE_LIMIT_PER_ADDRESS": "1000000000/60",
-    "MCP_RATE_LIMIT_PER_SHOPPER": "1000000000/60",
+    "MCP_RATE_LIMIT_PER_PRINCIPAL": "1000000000/60",
     # SQLITE_PATH: set by main() to a database in the run's results dir, migrated once before any server starts
 }
 PRODUCT_CONNS = [int(c) for c in os.environ.get("BENCH_PRODUCT_CONNS", "16").split()]

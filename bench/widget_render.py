@@ -151,7 +151,7 @@ def main() -> int:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
             "MCP_RATE_LIMIT_PER_ADDRESS": "0",
-            "MCP_RATE_LIMIT_PER_SHOPPER": "0",
+            "MCP_RATE_LIMIT_PER_PRINCIPAL": "0",
             "SQLITE_PATH": str(results / "widget.sqlite3"),
         }
     )

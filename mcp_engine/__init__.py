@@ -1,6 +1,7 @@
-"""A small MCP server engine for Django Channels. It knows nothing about shopping.
+"""A small MCP server engine for Django Channels. It knows nothing of the project that uses it.
 
-Declare a server in an app's ``tools.py``; mount it with ``mcp_engine.routing.mcp_urlpatterns``.
+Declare a server in an app's ``tools.py``; mount it with one line in the ``MCP_SERVERS`` setting
+(``mcp_engine.registry``); the engine's settings and their defaults are in ``mcp_engine.conf``.
 """
 
 from mcp_engine.context import Context

@@ -1,25 +1,33 @@
-"""System checks: a broken widget template is reported at start-up, not on a host's first call."""
+"""System checks: a bad server entry or a broken widget template is reported at start-up, not on a
+host's first call."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from mcp_engine.registry import mounted_servers
 
 
 @checks.register()
-def widget_templates(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from targetdemo.mcp import mounted_servers
-
+def mounted_server_widgets(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    try:
+        servers = mounted_servers()
+    except ImproperlyConfigured as exc:
+        return [
+            checks.Error(str(exc), hint="Name an MCPServer instance, e.g. notes.tools.server.", id="mcp_engine.E002")
+        ]
     problems: list[checks.CheckMessage] = []
-    for prefix, server in mounted_servers().items():
-        for widget in server.widgets:  # type: ignore[attr-defined]
+    for path, server in servers.items():
+        for widget in server.widgets:
             try:
                 widget.html  # noqa: B018 - loads and inlines the template
             except Exception as exc:
                 problems.append(
                     checks.Error(
-                        f"Widget {widget.name!r} of /{prefix} cannot be served: {exc}",
+                        f"Widget {widget.name!r} of /{path} cannot be served: {exc}",
                         hint=f"Create templates/{widget.template_name} with the widget-runtime marker in <head>.",
                         id="mcp_engine.E001",
                     )

@@ -12,6 +12,7 @@ from mcp_types.jsonrpc import (
     METHOD_NOT_FOUND,
     MISSING_REQUIRED_CLIENT_CAPABILITY,
     PARSE_ERROR,
+    REQUEST_TIMEOUT,
     UNSUPPORTED_PROTOCOL_VERSION,
 )
 
@@ -23,14 +24,19 @@ __all__ = [
     "METHOD_NOT_FOUND",
     "MISSING_REQUIRED_CLIENT_CAPABILITY",
     "PARSE_ERROR",
+    "RATE_LIMITED",
+    "REQUEST_TIMEOUT",
     "UNSUPPORTED_PROTOCOL_VERSION",
     "MCPError",
     "ToolError",
     "http_status_for",
+    "rate_limited",
 ]
 
+RATE_LIMITED = -32029  # in the implementation range the 2026-07-28 spec leaves to servers
+
 # 2026-07-28 mandates 400 for the envelope and header errors and 404 for unknown methods; the
-# rest follow the official SDK (-32603 travels with 200 because the exchange itself worked).
+# rest follow the official SDK (INTERNAL_ERROR travels with 200: the exchange itself worked).
 _MODERN_STATUS = {
     PARSE_ERROR: 400,
     INVALID_REQUEST: 400,
@@ -70,13 +76,11 @@ class MCPError(Exception):
         return error
 
 
-RATE_LIMITED = -32029  # in the implementation range the 2026-07-28 spec leaves to servers
-
-
-def rate_limited(retry_after: int, who: str) -> MCPError:
+def rate_limited(retry_after: int, source: str) -> MCPError:
+    """A 429 refusal; ``source`` says whose requests were counted ("from this client address")."""
     error = MCPError(
         RATE_LIMITED,
-        f"Too many requests from this {who}; retry after {retry_after} seconds.",
+        f"Too many requests {source}; retry after {retry_after} seconds.",
         {"retryAfter": retry_after},
     )
     error.http_status = 429

@@ -35,7 +35,7 @@ def request_id(supplied: str | None) -> str:
 
 
 def pseudonym(value: str) -> str:
-    """A stable, non-reversible stand-in for a shopper handle in logs."""
+    """A stable, non-reversible stand-in for a principal (a caller's handle) in logs."""
     return hashlib.sha256(value.encode()).hexdigest()[:12]
 
 

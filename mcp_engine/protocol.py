@@ -78,7 +78,7 @@ class Message:
 
 
 def classify(body: bytes) -> Message:
-    """Decode one JSON-RPC message; raises MCPError -32700 or -32600 with a reason."""
+    """Decode one JSON-RPC message; raises a PARSE_ERROR or INVALID_REQUEST MCPError with a reason."""
     try:
         raw = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -236,6 +236,17 @@ def _same_value(header: str, value: Any) -> bool:
 
 def negotiate_legacy_version(requested: Any) -> str:
     return requested if requested in HANDSHAKE_PROTOCOL_VERSIONS else LATEST_HANDSHAKE_VERSION
+
+
+def handshake(message: Message) -> dict[str, Any]:
+    """What an ``initialize`` request fixes for the rest of its session."""
+    capabilities = message.params.get("capabilities")
+    client_info = message.params.get("clientInfo")
+    return {
+        "protocol_version": negotiate_legacy_version(message.params.get("protocolVersion")),
+        "client_capabilities": capabilities if isinstance(capabilities, dict) else {},
+        "client_info": client_info if isinstance(client_info, dict) else {},
+    }
 
 
 def error_response(message_id: Any, error: MCPError) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import time
 from functools import cache as memoize
 from typing import Any
 
-from django.conf import settings
+from mcp_engine.conf import mcp_settings
 
 
 class RateLimit:
@@ -54,8 +54,14 @@ class RateLimit:
 
 
 @memoize
+def limit_for(spec: str) -> RateLimit | None:
+    """The one limit of this spec in this process (its local counters live on it)."""
+    return RateLimit.parse(spec)
+
+
+@memoize
 def _redis() -> Any:
-    url = getattr(settings, "REDIS_URL", "")
+    url = mcp_settings.REDIS_URL
     if not url:
         return None
     from redis.asyncio import Redis

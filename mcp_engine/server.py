@@ -1,13 +1,12 @@
 """An MCP server declaration: identity, tools, widgets, resources and prompts, and the methods.
 
-Product apps build one ``MCPServer`` in their ``tools.py``; the transports in ``consumers.py``
-hand it decoded requests. Nothing here knows about HTTP, sessions or shopping.
+Apps build one ``MCPServer`` in their ``tools.py``; the transports in ``transports/`` hand it
+decoded requests. Nothing here knows about HTTP or sessions.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import inspect
 import re
 import time
@@ -16,15 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import aclose_old_connections
-from django.conf import settings
 from django.core import signing
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
+from mcp_engine.conf import mcp_settings
 from mcp_engine.context import LOG_LEVELS, Context
 from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError, rate_limited
 from mcp_engine.observability import RATE_LIMITED, TOOL_CALLS, TOOL_SECONDS, logger, pseudonym
-from mcp_engine.ratelimit import RateLimit
+from mcp_engine.ratelimit import limit_for
 from mcp_engine.tools import InputRequired, Tool, ToolResult, annotations, tool_error_result
 from mcp_engine.widgets import Widget
 
@@ -109,8 +108,8 @@ class MCPServer:
         self.instructions = instructions
         # Lists only change with a deploy, so hosts may cache them; 0 for servers that mutate them.
         self.list_ttl_ms = list_ttl_ms
-        # The tool argument that names who is calling (a shopper handle): rate limits and logs
-        # are kept per principal, and logs only ever show it hashed.
+        # The tool argument that names who is calling (e.g. a session handle): rate limits and
+        # logs are kept per principal, and logs only ever show it hashed.
         self.principal_argument = principal_argument
         # Tool calls of a server that uses the database first drop stale connections, as
         # Django does at the start of every request.
@@ -332,19 +331,19 @@ class MCPServer:
                     "tool": name,
                     "outcome": outcome,
                     "duration_ms": round(elapsed * 1000, 2),
-                    "shopper": pseudonym(principal) if principal else None,
+                    "principal": pseudonym(principal) if principal else None,
                 },
             )
 
     async def _run_tool(
         self, tool: Tool, arguments: dict[str, Any], principal: str | None, ctx: Context
     ) -> dict[str, Any]:
-        limit = _shopper_limit()
+        limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_PRINCIPAL)
         if principal is not None and limit is not None:
-            wait = await limit.hit(f"mcp-shopper:{self.name}:{principal}")
+            wait = await limit.hit(f"mcp-principal:{self.name}:{principal}")
             if wait:
-                RATE_LIMITED.labels(self.name, "shopper").inc()
-                raise rate_limited(wait, "shopper session")
+                RATE_LIMITED.labels(self.name, "principal").inc()
+                raise rate_limited(wait, f"for this {self.principal_argument}")
         self._open_state(ctx, f"tool:{tool.name}")
         if self.uses_database:
             await aclose_old_connections()
@@ -362,30 +361,30 @@ class MCPServer:
     # requestState goes to the client signed and comes back verified, so handlers can trust it
     # (2026-07-28 MRTR: "treat requestState as attacker-controlled").
 
-    def _input_required(self, outcome: InputRequired, ctx: Context, target: str) -> dict[str, Any]:
+    def _input_required(self, outcome: InputRequired, ctx: Context, subject: str) -> dict[str, Any]:
         if not ctx.modern:
             raise MCPError(INVALID_PARAMS, "This request needs input that only 2026-07-28 clients can provide.")
         result = outcome.to_dict()
         if outcome.request_state is not None:
-            result["requestState"] = signing.dumps(outcome.request_state, salt=self._state_salt(target), compress=True)
+            result["requestState"] = signing.dumps(outcome.request_state, salt=self._state_salt(subject), compress=True)
         return result
 
-    def _open_state(self, ctx: Context, target: str) -> None:
+    def _open_state(self, ctx: Context, subject: str) -> None:
         if ctx.request_state is None:
             return
         if not isinstance(ctx.request_state, str):
             raise MCPError(INVALID_PARAMS, "requestState must be the string this server sent.")
         try:
             ctx.request_state = signing.loads(
-                ctx.request_state, salt=self._state_salt(target), max_age=REQUEST_STATE_MAX_AGE_SECONDS
+                ctx.request_state, salt=self._state_salt(subject), max_age=REQUEST_STATE_MAX_AGE_SECONDS
             )
         except signing.BadSignature:
             raise MCPError(
                 INVALID_PARAMS, "requestState is invalid, tampered with or expired; call again without it."
             ) from None
 
-    def _state_salt(self, target: str) -> str:
-        return f"mcp-request-state:{self.name}:{target}"
+    def _state_salt(self, subject: str) -> str:
+        return f"mcp-request-state:{self.name}:{subject}"
 
     async def _resources_read(self, params: dict[str, Any], ctx: Context) -> dict[str, Any]:
         uri = params.get("uri")
@@ -437,11 +436,6 @@ class MCPServer:
         if self.completer is not None:
             values = await self.completer(params.get("ref") or {}, params.get("argument") or {})
         return {"completion": {"values": values[:100], "total": len(values), "hasMore": len(values) > 100}}
-
-
-@functools.cache
-def _shopper_limit() -> RateLimit | None:
-    return RateLimit.parse(settings.MCP_RATE_LIMIT_PER_SHOPPER)
 
 
 def _tool_outcome(outcome: Any) -> dict[str, Any]:

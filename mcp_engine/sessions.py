@@ -11,8 +11,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
+
+from mcp_engine.conf import mcp_settings
 
 STREAMABLE = "streamable-http"
 SSE = "sse"
@@ -45,7 +46,7 @@ class LegacySession:
 
     async def save(self) -> None:
         self.touched = time.time()
-        await cache.aset(_key(self.id), asdict(self), timeout=settings.MCP_SESSION_TTL_SECONDS)
+        await cache.aset(_key(self.id), asdict(self), timeout=mcp_settings.MCP_SESSION_TTL_SECONDS)
 
 
 def new_session_id() -> str:
@@ -68,7 +69,7 @@ async def find(session_id: str, server: str) -> LegacySession | None:
         return None
     session = LegacySession(**stored)
     # Sliding expiry without a cache write on every request: refresh once half the TTL has gone.
-    if time.time() - session.touched > settings.MCP_SESSION_TTL_SECONDS / 2:
+    if time.time() - session.touched > mcp_settings.MCP_SESSION_TTL_SECONDS / 2:
         await session.save()
     return session
 

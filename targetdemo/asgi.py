@@ -11,10 +11,9 @@ django_application = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from mcp_engine.routing import mcp_urlpatterns  # noqa: E402
+from mcp_engine import registry  # noqa: E402
 from targetdemo.access import AccessLog  # noqa: E402
-from targetdemo.mcp import mounted_servers  # noqa: E402
 
-mcp_routes = [route for prefix, server in mounted_servers().items() for route in mcp_urlpatterns(prefix, server)]
-
-application = AccessLog(ProtocolTypeRouter({"http": URLRouter([*mcp_routes, re_path(r"", django_application)])}))
+application = AccessLog(
+    ProtocolTypeRouter({"http": URLRouter([*registry.urlpatterns(), re_path(r"", django_application)])})
+)

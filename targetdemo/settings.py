@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from mcp_engine.conf import Defaults as Engine
 from targetdemo.env import (
     database_from_url,
     env_bool,
@@ -36,22 +37,37 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off, e.g. ALLOWED_HOSTS=shop.example.com.")
 
+# The MCP servers: URL path -> the MCPServer answering there. Each one's app is installed from its
+# dotted path (below), so adding an endpoint is one line here.
+MCP_SERVERS = {
+    "mcp": "auth_mcp.tools.server",
+    "mcp2": "search_mcp.tools.server",
+    "mcp3": "checkout_mcp.tools.server",
+    "mcp4": "membership_mcp.tools.server",
+}
+# Fixtures for the official conformance suite and the widget tests; never in production.
+MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
+if MCP_CONFORMANCE_FIXTURES:
+    MCP_SERVERS["mcp-conformance"] = "conformance_fixtures.tools.server"
+
+# The engine's settings this deployment configures; their defaults are in mcp_engine.conf.
 # Browsers that may talk to the MCP endpoints directly: the app itself plus configured hosts.
-# Requests without an Origin header (server-side MCP clients) are always accepted.
 MCP_ALLOWED_ORIGINS = env_origin_list(
     "MCP_ALLOWED_ORIGINS",
     [PUBLIC_BASE_URL, "http://localhost:8000", "http://127.0.0.1:8000"],
 )
-MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
-MCP_MAX_BODY_BYTES = env_int("MCP_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
-MCP_SESSION_TTL_SECONDS = env_int("MCP_SESSION_TTL_SECONDS", 24 * 3600, minimum=60)
-MCP_SSE_KEEPALIVE_SECONDS = env_int("MCP_SSE_KEEPALIVE_SECONDS", 15, minimum=1)
-# "requests/seconds" per client address on the MCP endpoints, and per shopper session on tools
-# that take one; "0" turns a limit off (benchmarks do).
-MCP_RATE_LIMIT_PER_ADDRESS = env_rate("MCP_RATE_LIMIT_PER_ADDRESS", "600/60")
-MCP_RATE_LIMIT_PER_SHOPPER = env_rate("MCP_RATE_LIMIT_PER_SHOPPER", "100/60")
+MCP_MAX_BODY_BYTES = env_int("MCP_MAX_BODY_BYTES", Engine.MCP_MAX_BODY_BYTES, minimum=1024)
+MCP_SESSION_TTL_SECONDS = env_int("MCP_SESSION_TTL_SECONDS", Engine.MCP_SESSION_TTL_SECONDS, minimum=60)
+MCP_SSE_KEEPALIVE_SECONDS = env_int("MCP_SSE_KEEPALIVE_SECONDS", Engine.MCP_SSE_KEEPALIVE_SECONDS, minimum=1)
+# Per client address on the MCP endpoints, and per shopper session (the principal of the servers
+# that name one) on tool calls; "0" turns a limit off (benchmarks do). MCP_RATE_LIMIT_PER_SHOPPER
+# is the old name of the second, still read when the new one is unset.
+MCP_RATE_LIMIT_PER_ADDRESS = env_rate("MCP_RATE_LIMIT_PER_ADDRESS", Engine.MCP_RATE_LIMIT_PER_ADDRESS)
+MCP_RATE_LIMIT_PER_PRINCIPAL = env_rate(
+    "MCP_RATE_LIMIT_PER_PRINCIPAL", env_rate("MCP_RATE_LIMIT_PER_SHOPPER", Engine.MCP_RATE_LIMIT_PER_PRINCIPAL)
+)
 # Behind a reverse proxy that appends X-Forwarded-For, limit by the address it saw.
-MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", False)
+MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", Engine.MCP_TRUST_X_FORWARDED_FOR)
 # Failed admin logins allowed per address and per username in a window ("failures/seconds", 0 = off).
 ADMIN_LOGIN_FAILURES = env_rate("ADMIN_LOGIN_FAILURES", "5/300")
 
@@ -68,10 +84,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "mcp_engine",
-    "auth_mcp",
-    "search_mcp",
-    "checkout_mcp",
-    "membership_mcp",
+    # The app of each mounted server, from its dotted path in MCP_SERVERS.
+    *dict.fromkeys(dotted.partition(".")[0] for dotted in MCP_SERVERS.values()),
     "playground",
     # The project package itself: the serve_workers command and the admin login throttle's page.
     "targetdemo",

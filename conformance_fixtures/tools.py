@@ -1,4 +1,4 @@
-"""Fixtures for the official MCP conformance suite, built with the same engine as the product.
+"""Fixtures for the official MCP conformance suite and the engine's tests, built with the engine.
 
 Mounted at /mcp-conformance only when MCP_CONFORMANCE_FIXTURES=1. Names and texts are the ones the
 suite asks for (see docs/conformance-fixtures.md); ``show_test_card`` drives the widget tests.
@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from mcp_engine import Context, InputRequired, MCPServer, ToolError, ToolResult
-from mcp_engine.consumers import broadcast_list_changed
 from mcp_engine.errors import MISSING_REQUIRED_CLIENT_CAPABILITY, MCPError
+from mcp_engine.transports import broadcast_list_changed
 
 TEST_IMAGE_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 TEST_AUDIO_BASE64 = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
@@ -109,7 +109,7 @@ async def test_error_handling() -> str:
 
 @server.tool(name="test_unexpected_failure", title="Unexpected failure", **plain)
 async def test_unexpected_failure() -> str:
-    """Fails with a bug, to prove clients get -32603 and no stack trace"""
+    """Fails with a bug, to prove clients get an internal error and no stack trace"""
     raise RuntimeError("secret internal detail that must not leak")
 
 

@@ -1,0 +1,48 @@
+"""The engine's settings and their defaults, stated once.
+
+The engine reads every setting of its own through ``mcp_settings``: the project's value when its
+settings module sets one, else the default here. A project sets only what it configures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings as django_settings
+
+
+class Defaults:
+    # URL path -> dotted path of the MCPServer that answers there, e.g. {"mcp": "notes.tools.server"}.
+    MCP_SERVERS: dict[str, str] = {}
+    # Browser origins allowed to call the endpoints besides their own; requests without an Origin
+    # header (server-side clients) are always accepted.
+    MCP_ALLOWED_ORIGINS: list[str] = []
+    MCP_MAX_BODY_BYTES: int = 4 * 1024 * 1024
+    # Handshake-era sessions end after this long without a request.
+    MCP_SESSION_TTL_SECONDS: int = 24 * 3600
+    # A comment on idle SSE streams this often, so proxies keep them open.
+    MCP_SSE_KEEPALIVE_SECONDS: int = 15
+    # "requests/seconds" per client address on the endpoints, and per principal (the caller a
+    # server's principal_argument names) on tool calls; "0" turns a limit off.
+    MCP_RATE_LIMIT_PER_ADDRESS: str = "600/60"
+    MCP_RATE_LIMIT_PER_PRINCIPAL: str = "100/60"
+    # Behind a reverse proxy that appends X-Forwarded-For, count the address it saw.
+    MCP_TRUST_X_FORWARDED_FOR: bool = False
+    # Rate-limit counters shared by every process; empty: each process counts in its own memory.
+    REDIS_URL: str = ""
+
+
+class EngineSettings(Defaults):
+    """``mcp_settings.MCP_MAX_BODY_BYTES``: the project's value, else the default.
+
+    Read on every access, so Django's ``override_settings`` works in tests.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        default = object.__getattribute__(self, name)
+        if name.startswith("_") or not name.isupper():
+            return default
+        return getattr(django_settings, name, default)
+
+
+mcp_settings = EngineSettings()
