@@ -39,6 +39,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("MCP_ALLOWED_ORIGINS", "chatgpt.com"),
         ("PUBLIC_BASE_URL", "not a url"),
         ("MCP_MAX_BODY_BYTES", "lots"),
+        ("MCP_RATE_LIMIT_PER_PRINCIPAL", "many"),
+        ("MCP_RATE_LIMIT_PER_SHOPPER", "100 per minute"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable: str, value: str) -> None:
@@ -59,3 +61,18 @@ def test_production_needs_its_secrets_from_the_environment(missing: str) -> None
 def test_production_settings_pass_the_deploy_checks() -> None:
     run = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "limit"),
+    [
+        ({"MCP_RATE_LIMIT_PER_SHOPPER": "8/60"}, "8/60"),
+        ({"MCP_RATE_LIMIT_PER_SHOPPER": "8/60", "MCP_RATE_LIMIT_PER_PRINCIPAL": "9/60"}, "9/60"),
+    ],
+    ids=["old-name", "new-name-wins"],
+)
+def test_the_per_session_limit_is_read_under_its_new_and_its_old_name(env: dict[str, str], limit: str) -> None:
+    code = "from mcp_engine.conf import mcp_settings; print(mcp_settings.MCP_RATE_LIMIT_PER_PRINCIPAL)"
+    run = manage("shell", "-v", "0", "-c", code, **env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,22 +68,26 @@ def test_only_the_tasks_extension_fails_the_whole_suite(live: LiveServer, tmp_pa
 
 
 @pytest.mark.skipif(not nodetools.installed("mcp-inspector"), reason=nodetools.MISSING)
-def test_the_inspector_cli_lists_the_sign_in_tools(live: LiveServer, tmp_path: Path) -> None:
-    run = subprocess.run(
-        [
-            str(nodetools.BIN / "mcp-inspector"),
-            "--cli",
-            f"{live.url}/mcp",
-            "--transport",
-            "http",
-            "--method",
-            "tools/list",
-        ],
-        env={**nodetools.env(), "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    names = [tool["name"] for tool in json.loads(run.stdout)["tools"]]
-    assert "create-target-session" in names
+def test_the_inspector_cli_lists_and_calls_tools(live: LiveServer, tmp_path: Path) -> None:
+    def inspect(*args: str) -> dict[str, Any]:
+        run = subprocess.run(
+            [
+                str(nodetools.BIN / "mcp-inspector"),
+                "--cli",
+                f"{live.url}/mcp-conformance",
+                "--transport",
+                "http",
+                *args,
+            ],
+            env={**nodetools.env(), "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        return dict(json.loads(run.stdout))
+
+    names = [tool["name"] for tool in inspect("--method", "tools/list")["tools"]]
+    assert "test_simple_text" in names
+    called = inspect("--method", "tools/call", "--tool-name", "test_simple_text")
+    assert called["content"][0]["text"] == "This is a simple text response for testing."

@@ -15,6 +15,7 @@ from tests.services import REDIS_MISSING, redis_url
 
 pytestmark = pytest.mark.skipif(redis_url() is None, reason=REDIS_MISSING)
 ACCEPT = "application/json, text/event-stream"
+PATH = "/mcp-conformance"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def test_an_sse_stream_on_one_process_gets_answers_to_posts_sent_to_the_other(
     first, second = pair
     events: Queue[tuple[str, str]] = Queue()
     stop = threading.Event()
-    reader = threading.Thread(target=read_events, args=(f"{first.url}/mcp", events, stop), daemon=True)
+    reader = threading.Thread(target=read_events, args=(f"{first.url}{PATH}", events, stop), daemon=True)
     reader.start()
     kind, endpoint = events.get(timeout=10)
     assert kind == "endpoint"
@@ -80,19 +81,19 @@ def test_an_sse_stream_on_one_process_gets_answers_to_posts_sent_to_the_other(
             message = json.loads(data)
             answers[message["id"]] = message
     stop.set()
-    assert answers[1]["result"]["serverInfo"]["name"] == "target-auth"
-    assert "create-target-session" in [tool["name"] for tool in answers[2]["result"]["tools"]]
+    assert answers[1]["result"]["serverInfo"]["name"] == "mcp-conformance"
+    assert "test_simple_text" in [tool["name"] for tool in answers[2]["result"]["tools"]]
     assert answers[3]["result"] == {}
 
 
 def test_a_session_started_on_one_process_is_served_and_ended_by_the_other(pair: tuple[LiveServer, LiveServer]) -> None:
     first, second = pair
     init = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
-    started = httpx.post(f"{first.url}/mcp", json=rpc("initialize", init), headers={"Accept": ACCEPT})
+    started = httpx.post(f"{first.url}{PATH}", json=rpc("initialize", init), headers={"Accept": ACCEPT})
     session = started.headers["mcp-session-id"]
     headers = {"Accept": ACCEPT, "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-11-25"}
-    listed = httpx.post(f"{second.url}/mcp", json=rpc("tools/list", id=2), headers=headers)
+    listed = httpx.post(f"{second.url}{PATH}", json=rpc("tools/list", id=2), headers=headers)
     assert listed.status_code == 200
-    assert "create-target-session" in [tool["name"] for tool in listed.json()["result"]["tools"]]
-    assert httpx.delete(f"{second.url}/mcp", headers=headers).status_code == 200
-    assert httpx.post(f"{first.url}/mcp", json=rpc("ping", id=3), headers=headers).status_code == 404
+    assert "test_simple_text" in [tool["name"] for tool in listed.json()["result"]["tools"]]
+    assert httpx.delete(f"{second.url}{PATH}", headers=headers).status_code == 200
+    assert httpx.post(f"{first.url}{PATH}", json=rpc("ping", id=3), headers=headers).status_code == 404

@@ -1,4 +1,5 @@
-"""Hostile and malformed JSON-RPC on every endpoint and transport: never a 5xx, never a traceback."""
+"""Hostile and malformed JSON-RPC on every mounted endpoint and transport: never a 5xx, never a
+traceback."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mcp_engine.registry import mounted_servers
 from tests.liveserver import LiveServer
 
-ENDPOINTS = ["/mcp", "/mcp2", "/mcp3", "/mcp4", "/mcp-conformance"]
+SERVERS = mounted_servers()
+ENDPOINTS = [f"/{path}" for path in SERVERS]
 METHODS = [
     "initialize",
     "server/discover",
@@ -29,18 +32,15 @@ METHODS = [
     "notifications/initialized",
     "notifications/cancelled",
 ]
-TOOLS = [
-    "create-target-session",
-    "authenticate-target",
-    "search-target-products",
-    "add-to-cart",
-    "checkout",
-    "circle-signup",
-    "check-circle-membership",
-    "test_simple_text",
-    "show_test_card",
-    "no-such-tool",
-]
+TOOLS = [*sorted({name for server in SERVERS.values() for name in server.tools}), "no-such-tool"]
+ARGUMENTS = sorted(
+    {
+        prop
+        for server in SERVERS.values()
+        for tool in server.tools.values()
+        for prop in tool.input_schema.get("properties", {})
+    }
+)
 VERSIONS = [
     "2026-07-28",
     "2025-11-25",
@@ -75,7 +75,7 @@ params = st.fixed_dictionaries(
         "_meta": meta | json_values,
         "name": st.sampled_from(TOOLS) | json_values,
         "arguments": st.dictionaries(
-            st.sampled_from(["sessionId", "query", "page", "productId", "quantity", "title", "items"]),
+            st.sampled_from(ARGUMENTS),
             json_values,
             max_size=4,
         )
@@ -155,7 +155,7 @@ def test_sse_message_posts_survive_hostile_bodies(client: httpx.Client, path: st
 
 def test_a_live_sse_session_survives_hostile_messages_and_still_answers(client: httpx.Client, live: LiveServer) -> None:
     with httpx.stream(
-        "GET", f"{live.url}/mcp-conformance", headers={"Accept": "text/event-stream"}, timeout=20
+        "GET", f"{live.url}{ENDPOINTS[0]}", headers={"Accept": "text/event-stream"}, timeout=20
     ) as stream:
         lines = stream.iter_lines()
         assert next(lines) == "event: endpoint"
@@ -190,7 +190,7 @@ def test_the_server_still_answers_after_the_fuzzing(client: httpx.Client) -> Non
         },
     }
     response = client.post(
-        "/mcp",
+        ENDPOINTS[0],
         json=discover,
         headers={"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "server/discover", "Accept": "application/json"},
     )
