@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "mcp_engine",
+    "shop",
     "auth_mcp",
     "search_mcp",
     "checkout_mcp",
@@ -192,6 +193,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "shop.api.exception_handler",
 }
 
 # The OpenAPI schema of the widget callback API at /api/schema/. Open in development; with DEBUG
