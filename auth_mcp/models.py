@@ -21,6 +21,8 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from shop.errors import ShopError
+
 SESSION_HANDLE_PREFIX = "sess_"
 # token_urlsafe(24) is 24 random bytes (192 bits) as 32 URL-safe characters.
 SESSION_HANDLE_RANDOM_BYTES = 24
@@ -41,19 +43,9 @@ def idle_timeout() -> timedelta:
     return timedelta(seconds=settings.SHOPPER_SESSION_IDLE_SECONDS)
 
 
-class SignInError(Exception):
-    """A failure the shopper or the model can act on. `code` is stable for API clients."""
-
-    code: ClassVar[str] = "sign_in_failed"
-    field: ClassVar[str | None] = None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class SessionNotFound(SignInError):
+class SessionNotFound(ShopError):
     code = "session_not_found"
+    status = 404
     field = "sessionId"
 
     def __init__(self, handle: str) -> None:
@@ -63,8 +55,9 @@ class SessionNotFound(SignInError):
         )
 
 
-class SessionExpired(SignInError):
+class SessionExpired(ShopError):
     code = "session_expired"
+    status = 410
     field = "sessionId"
 
     def __init__(self, handle: str) -> None:
@@ -75,32 +68,49 @@ class SessionExpired(SignInError):
         )
 
 
-class InvalidCredentials(SignInError):
+class NotSignedIn(ShopError):
+    code = "not_signed_in"
+    status = 403
+    field = "sessionId"
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(
+            f"The shopper is not signed in on session {handle}. Call authenticate-target with this "
+            "sessionId so they can sign in, then try again."
+        )
+
+
+class InvalidCredentials(ShopError):
     code = "invalid_credentials"
+    status = 401
     field = "password"
 
 
-class AlreadySignedIn(SignInError):
+class AlreadySignedIn(ShopError):
     code = "already_signed_in"
+    status = 409
 
 
-class NoCodePending(SignInError):
+class NoCodePending(ShopError):
     code = "no_code_pending"
+    status = 409
     field = "code"
 
 
-class WrongCode(SignInError):
+class WrongCode(ShopError):
     code = "wrong_code"
     field = "code"
 
 
-class CodeExpired(SignInError):
+class CodeExpired(ShopError):
     code = "code_expired"
+    status = 410
     field = "code"
 
 
-class TooManyAttempts(SignInError):
+class TooManyAttempts(ShopError):
     code = "too_many_attempts"
+    status = 403
     field = "code"
 
 
@@ -184,10 +194,27 @@ class Shopper(models.Model):
         return f"phone ending {digits[-4:]}" if len(digits) >= 4 else "your phone"
 
     @property
-    def card_summary(self) -> str:
+    def ship_to(self) -> list[str]:
+        """The address as printed on a shipping label, one line each; empty when none is on file."""
+        if not self.address_line1:
+            return []
+        city = f"{self.city}, {self.state} {self.postal_code}".strip(" ,")
+        return [line for line in (self.name, self.address_line1, self.address_line2, city, self.country) if line]
+
+    @property
+    def card_label(self) -> str | None:
+        """The card on file as a receipt shows it, e.g. "Visa •••• 4242"; None when there is none."""
         if not self.card_last4:
-            return ""
-        return f"{self.card_brand} •••• {self.card_last4}, expires {self.card_exp_month:02d}/{self.card_exp_year}"
+            return None
+        return f"{self.card_brand or 'Card'} •••• {self.card_last4}"
+
+    @property
+    def card_summary(self) -> str | None:
+        """The card label with its expiry when known, e.g. "Visa •••• 4242, expires 12/2028"."""
+        label = self.card_label
+        if label is None or not (self.card_exp_month and self.card_exp_year):
+            return label
+        return f"{label}, expires {self.card_exp_month:02d}/{self.card_exp_year}"
 
     def check_password(self, password: str) -> bool:
         return bool(self.user.is_active and self.user.check_password(password))
@@ -255,6 +282,18 @@ class ShopperSessionManager(models.Manager["ShopperSession"]):
             raise SessionNotFound(handle)
         return await self.select_related("shopper").aget(handle=handle)
 
+    def get_signed_in(self, handle: str) -> ShopperSession:
+        """The live session for `handle`, whose shopper has signed in: raises SessionNotFound,
+        SessionExpired or NotSignedIn (which tells the model to call authenticate-target)."""
+        session = self.get_live(handle)
+        session.signed_in_shopper()
+        return session
+
+    async def aget_signed_in(self, handle: str) -> ShopperSession:
+        session = await self.aget_live(handle)
+        session.signed_in_shopper()
+        return session
+
 
 class ShopperSession(models.Model):
     """A conversation's sign-in state, identified to the model by an unguessable handle."""
@@ -303,6 +342,12 @@ class ShopperSession(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= now()
+
+    def signed_in_shopper(self) -> Shopper:
+        """The shopper signed in on this session; raises NotSignedIn when nobody is."""
+        if not self.is_signed_in or self.shopper is None:
+            raise NotSignedIn(self.handle)
+        return self.shopper
 
     def status(self) -> SessionStatus:
         """What clients may know: the shopper's name and email only once they are signed in."""

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-SESSION_ID_MESSAGES = {
-    "required": "sessionId is missing: pass the sessionId from create-target-session.",
-    "blank": "sessionId is empty: pass the sessionId from create-target-session.",
-    "max_length": "sessionId is too long to be a session id.",
-}
+from shop.api import SessionIdField
 
 
 class AuthenticateSerializer(serializers.Serializer[dict[str, str]]):
-    sessionId = serializers.CharField(max_length=64, error_messages=SESSION_ID_MESSAGES)
+    sessionId = SessionIdField()
     email = serializers.EmailField(
         max_length=254,
         error_messages={
@@ -29,7 +25,7 @@ class AuthenticateSerializer(serializers.Serializer[dict[str, str]]):
 
 
 class VerifySerializer(serializers.Serializer[dict[str, str]]):
-    sessionId = serializers.CharField(max_length=64, error_messages=SESSION_ID_MESSAGES)
+    sessionId = SessionIdField()
     code = serializers.RegexField(
         r"^[0-9]{6}$",
         error_messages={

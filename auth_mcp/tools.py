@@ -7,8 +7,9 @@ from typing import Annotated
 from django.conf import settings
 from pydantic import BaseModel, Field
 
-from auth_mcp.models import ShopperSession, SignInError
-from mcp_engine import MCPServer, ToolError, ToolResult
+from auth_mcp.models import ShopperSession
+from mcp_engine import MCPServer, ToolResult
+from shop.errors import ShopError
 
 server = MCPServer(
     name="target-auth",
@@ -23,6 +24,7 @@ server = MCPServer(
         "session expired, call create-target-session again."
     ),
     principal_argument="sessionId",
+    expected_errors=(ShopError,),
 )
 
 login_widget = server.widget(
@@ -60,13 +62,6 @@ class AuthStatus(BaseModel):
     authenticated: bool = Field(description="True once the shopper has finished signing in.")
     name: str | None = Field(default=None, description="The signed-in shopper's name.")
     email: str | None = Field(default=None, description="The signed-in shopper's email.")
-
-
-async def _live_session(session_id: str) -> ShopperSession:
-    try:
-        return await ShopperSession.objects.aget_live(session_id)
-    except SignInError as exc:
-        raise ToolError(exc.message) from None
 
 
 def _status(session: ShopperSession) -> AuthStatus:
@@ -117,7 +112,7 @@ async def authenticate(sessionId: SessionId) -> ToolResult[AuthStatus]:
     never ask for these in chat. The form tells you when they are signed in. If the session is
     already signed in, the form says so and nothing else is needed.
     """
-    session = await _live_session(sessionId)
+    session = await ShopperSession.objects.aget_live(sessionId)
     status = _status(session)
     if status.authenticated:
         text = (
@@ -150,7 +145,7 @@ async def get_auth_status(sessionId: SessionId) -> ToolResult[AuthStatus]:
     Use it before anything that needs a signed-in shopper, or when you are unsure whether the
     sign-in form was completed.
     """
-    session = await _live_session(sessionId)
+    session = await ShopperSession.objects.aget_live(sessionId)
     status = _status(session)
     if status.authenticated:
         text = f"The shopper is signed in as {status.name} ({status.email}) on session {session.handle}."

@@ -1,139 +1,53 @@
-"""Callbacks the sign-in widget posts to, and the demo reset.
-
-The widget runs in a host's sandboxed iframe and sends no cookies: the sessionId in the body is
-the only credential, so these views use no authentication (and so need no CSRF token). The
-reset view is the exception; see DemoResetView.
+"""Callbacks the sign-in widget posts to (cookie-less, like every widget callback: see shop.api),
+and the demo reset, which is the exception: see DemoResetView.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework import serializers as drf_serializers
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
-from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView, exception_handler
+from rest_framework.views import APIView
 
 from auth_mcp import services
-from auth_mcp.models import ShopperSession, SignInError
-from auth_mcp.openapi import COMMON_ERRORS, RETRY_AFTER, error
+from auth_mcp.models import ShopperSession
 from auth_mcp.serializers import (
     AuthenticateSerializer,
     SessionStatusSerializer,
     SignInCodeSentSerializer,
     VerifySerializer,
 )
-
-# HTTP status for each SignInError code; anything unlisted is a plain 400.
-SIGN_IN_ERROR_STATUS = {
-    "session_not_found": status.HTTP_404_NOT_FOUND,
-    "session_expired": status.HTTP_410_GONE,
-    "invalid_credentials": status.HTTP_401_UNAUTHORIZED,
-    "already_signed_in": status.HTTP_409_CONFLICT,
-    "no_code_pending": status.HTTP_409_CONFLICT,
-    "wrong_code": status.HTTP_400_BAD_REQUEST,
-    "code_expired": status.HTTP_410_GONE,
-    "too_many_attempts": status.HTTP_403_FORBIDDEN,
-}
+from shop.api import BodyFieldThrottle, CallbackView
+from shop.openapi import COMMON_ERRORS, RETRY_AFTER, error
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, dict[str, str | None]]:
-    return {"error": {"code": code, "message": message, "field": field}}
-
-
-def sign_in_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every expected failure as {"error": {code, message, field}}; unexpected ones stay 500s."""
-    if isinstance(exc, SignInError):
-        return Response(
-            error_body(exc.code, exc.message, exc.field),
-            status=SIGN_IN_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
-        )
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    if isinstance(exc, exceptions.ValidationError):
-        field, message = _first_error(exc.detail)
-        response.data = error_body("invalid_input", message, field)
-    elif isinstance(exc, exceptions.Throttled):
-        wait = f" Try again in {int(exc.wait) + 1} seconds." if exc.wait is not None else ""
-        response.data = error_body("rate_limited", f"Too many sign-in requests.{wait}")
-    elif isinstance(exc, exceptions.ParseError):
-        response.data = error_body("malformed_json", "The request body is not valid JSON.")
-    elif isinstance(exc, exceptions.APIException):
-        response.data = error_body(str(getattr(exc.detail, "code", None) or exc.default_code), str(exc.detail))
-    return response
-
-
-def _first_error(detail: Any, field: str | None = None) -> tuple[str | None, str]:
-    if isinstance(detail, dict):
-        name, value = next(iter(detail.items()))
-        return _first_error(value, None if name == "non_field_errors" else name)
-    if isinstance(detail, list) and detail:
-        return _first_error(detail[0], field)
-    return field, str(detail)
-
-
-class SignInThrottle(SimpleRateThrottle):
-    """Counts requests per value of one validated body field, hashed so raw emails never key the cache."""
-
-    rate_setting: str
-    subject: str
-
-    def get_rate(self) -> str:
-        return str(getattr(settings, self.rate_setting))
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        value = getattr(view, "throttle_subjects", {}).get(self.subject)
-        if not value:
-            return None
-        ident = hashlib.sha256(str(value).strip().lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class PerSessionThrottle(SignInThrottle):
+class PerSessionThrottle(BodyFieldThrottle):
     scope = "sign_in_session"
     rate_setting = "SIGN_IN_RATE_PER_SESSION"
     subject = "sessionId"
 
 
-class PerEmailThrottle(SignInThrottle):
+class PerEmailThrottle(BodyFieldThrottle):
     scope = "sign_in_email"
     rate_setting = "SIGN_IN_RATE_PER_EMAIL"
     subject = "email"
 
 
-class SignInCallbackView(APIView):
-    """Base for the widget callbacks: no cookies, one serializer, throttled on validated fields."""
+class SignInCallbackView(CallbackView):
+    """Base for the sign-in widget's callbacks, throttled per session at the sign-in rate."""
 
-    authentication_classes: list[type[BaseAuthentication]] = []
-    permission_classes = [AllowAny]
     throttle_classes = [PerSessionThrottle]
-    serializer_class: type[Serializer[Any]]
-
-    def get_exception_handler(self) -> Any:
-        return sign_in_exception_handler
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # Throttles key on body fields, so they first run (as no-ops) before the body is validated.
-        self.throttle_subjects: dict[str, Any] = {}
-        super().initial(request, *args, **kwargs)
-
-    def validated(self, request: Request) -> dict[str, Any]:
-        serializer = self.serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.throttle_subjects = dict(serializer.validated_data)
-        self.check_throttles(request)
-        return dict(serializer.validated_data)
+    throttled_message = "Too many sign-in requests."
 
 
 class AuthenticateView(SignInCallbackView):
@@ -242,6 +156,20 @@ class DemoResetTokenAuthentication(BaseAuthentication):
         return AnonymousUser(), RESET_TOKEN_AUTH
 
 
+class DemoResetTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """How the schema describes DemoResetTokenAuthentication."""
+
+    target_class = DemoResetTokenAuthentication
+    name = "demoResetToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Authorization: Bearer <DEMO_RESET_TOKEN> (set in the server's environment).",
+        }
+
+
 class IsStaffOrResetToken(BasePermission):
     message = "Only staff or a holder of the demo reset token may reset the demo."
 
@@ -262,9 +190,6 @@ class DemoResetView(APIView):
 
     authentication_classes = [SessionAuthentication, DemoResetTokenAuthentication]
     permission_classes = [IsStaffOrResetToken]
-
-    def get_exception_handler(self) -> Any:
-        return sign_in_exception_handler
 
     @extend_schema(
         operation_id="demo_reset",

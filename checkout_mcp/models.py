@@ -11,29 +11,23 @@ from __future__ import annotations
 import secrets
 import string
 from decimal import Decimal
-from typing import ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Length, Round
+from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from auth_mcp.models import Shopper, ShopperSession
+from shop.errors import ShopError
+from shop.payments.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+from shop.payments.money import same_cents
 
 MAX_QUANTITY = 99
 ORDER_NUMBER_PREFIX = "TGT-"
 ORDER_NUMBER_ALPHABET = string.ascii_uppercase + string.digits
 ORDER_NUMBER_RANDOM_CHARS = 9
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
-
-
-def same_cents(left: Combinable, right: Combinable) -> Exact:
-    """`left == right` to the cent. SQLite does decimal arithmetic in floating point, so sums are
-    compared as whole cents there; on PostgreSQL (exact numerics) it is plain equality."""
-    return Exact(Round(left * 100), Round(right * 100))
 
 
 def new_order_number() -> str:
@@ -43,60 +37,20 @@ def new_order_number() -> str:
     )
 
 
-class CheckoutError(Exception):
-    """A failure the shopper or the model can act on. `code` is stable for API clients."""
-
-    code: ClassVar[str] = "checkout_failed"
-    status: ClassVar[int] = 400
-    field: ClassVar[str | None] = None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotSignedIn(CheckoutError):
-    code = "not_signed_in"
-    status = 403
-    field = "sessionId"
-
-    def __init__(self, handle: str) -> None:
-        super().__init__(
-            f"The shopper is not signed in on session {handle}. Call authenticate-target with this "
-            "sessionId so they can sign in, then try again."
-        )
-
-
-class UnknownProduct(CheckoutError):
+class UnknownProduct(ShopError):
     code = "unknown_product"
     status = 404
     field = "productId"
 
 
-class QuantityLimit(CheckoutError):
+class QuantityLimit(ShopError):
     code = "quantity_limit"
     field = "quantity"
 
 
-class EmptyCart(CheckoutError):
+class EmptyCart(ShopError):
     code = "cart_empty"
     status = 409
-
-
-class NoCardOnFile(CheckoutError):
-    code = "no_card_on_file"
-    status = 409
-
-
-class IdempotencyKeyReused(CheckoutError):
-    code = "idempotency_key_reused"
-    status = 409
-    field = "Idempotency-Key"
-
-
-class CardDeclined(CheckoutError):
-    code = "card_declined"
-    status = 402
 
 
 class Cart(models.Model):

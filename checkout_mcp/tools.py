@@ -8,14 +8,15 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from pydantic import BaseModel, Field
 
-from auth_mcp.models import ShopperSession, SignInError
+from auth_mcp.models import ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from checkout_mcp import services
-from checkout_mcp.models import MAX_QUANTITY, CartItem, CheckoutError, UnknownProduct
-from checkout_mcp.money import Price, tax_rate_percent
-from mcp_engine import MCPServer, ToolError, ToolResult
+from checkout_mcp.models import MAX_QUANTITY, CartItem, UnknownProduct
+from mcp_engine import MCPServer, ToolResult
 from search_mcp.catalogs import active_catalog
 from search_mcp.services import find_product
+from shop.errors import ShopError
+from shop.payments.money import Price, tax_rate_percent
 
 server = MCPServer(
     name="target-checkout",
@@ -26,6 +27,7 @@ server = MCPServer(
         "result; prices always come from the catalog. A signed-in session (sessionId) is required."
     ),
     principal_argument="sessionId",
+    expected_errors=(ShopError,),
 )
 
 add_to_cart_widget = server.widget(
@@ -99,15 +101,6 @@ class CheckoutSummary(BaseModel):
     payment: str | None = Field(description='The card on file, masked, e.g. "Visa •••• 4242, expires 12/2028".')
 
 
-async def _signed_in_session(handle: str) -> ShopperSession:
-    try:
-        session = await ShopperSession.objects.aget_live(handle)
-        services.signed_in(session)
-    except (SignInError, CheckoutError) as exc:
-        raise ToolError(exc.message) from None
-    return session
-
-
 @server.tool(
     name="add-to-cart",
     title="Add to cart",
@@ -126,17 +119,14 @@ async def add_to_cart(sessionId: SessionId, productId: ProductId, quantity: Quan
     price always comes from Target's catalog. Needs a signed-in sessionId: if the shopper is not
     signed in, call authenticate-target first. Call checkout when the shopper wants to pay.
     """
-    session = await _signed_in_session(sessionId)
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
     product = await find_product(productId)
-    try:
-        if product is None:
-            raise UnknownProduct(
-                f"There is no product with id {productId}. Search with search-target-products and pass "
-                "one of the ids it returns."
-            )
-        added = await database_sync_to_async(services.add_to_cart)(session, product, quantity)
-    except CheckoutError as exc:
-        raise ToolError(exc.message) from None
+    if product is None:
+        raise UnknownProduct(
+            f"There is no product with id {productId}. Search with search-target-products and pass "
+            "one of the ids it returns."
+        )
+    added = await database_sync_to_async(services.add_to_cart)(session, product, quantity)
     line = CartLine.of(added.item)
     units = added.cart_units
     return ToolResult(
@@ -169,11 +159,8 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
     or why the card was declined. Needs a signed-in sessionId (call authenticate-target first) and
     a cart with something in it (add-to-cart).
     """
-    session = await _signed_in_session(sessionId)
-    try:
-        summary = await database_sync_to_async(services.summarize)(session)
-    except CheckoutError as exc:
-        raise ToolError(exc.message) from None
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    summary = await database_sync_to_async(services.summarize)(session)
     money = summary.totals.as_strings()
     output = CheckoutSummary(
         sessionId=session.handle,

@@ -101,6 +101,7 @@ class MCPServer:
         list_ttl_ms: int = 300_000,
         principal_argument: str | None = None,
         uses_database: bool = True,
+        expected_errors: tuple[type[Exception], ...] = (),
     ) -> None:
         self.name = name
         self.version = version
@@ -114,6 +115,9 @@ class MCPServer:
         # Tool calls of a server that uses the database first drop stale connections, as
         # Django does at the start of every request.
         self.uses_database = uses_database
+        # The application's own business failures: a tool raising one answers like a ToolError,
+        # with the exception's message as the text for the model.
+        self.expected_errors = expected_errors
         self.tools: dict[str, Tool] = {}
         self.widgets: list[Widget] = []
         self.resources: dict[str, Resource] = {}
@@ -353,6 +357,8 @@ class MCPServer:
                 kwargs[tool.context_param] = ctx
             outcome = await tool.handler(**kwargs)
         except ToolError as exc:
+            return tool_error_result(str(exc))
+        except self.expected_errors as exc:
             return tool_error_result(str(exc))
         if isinstance(outcome, InputRequired):
             return self._input_required(outcome, ctx, f"tool:{tool.name}")

@@ -14,7 +14,9 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from auth_mcp.models import Shopper
-from checkout_mcp.models import IDEMPOTENCY_KEY_MAX_LENGTH, CheckoutError, same_cents
+from shop.errors import ShopError
+from shop.payments.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+from shop.payments.money import same_cents
 
 TRIAL_DAYS = 14
 BENEFITS = (
@@ -28,7 +30,7 @@ BENEFITS = (
 CIRCLE_CARD_BRANDS = frozenset({"target circle card", "redcard"})
 
 
-class AlreadyMember(CheckoutError):
+class AlreadyMember(ShopError):
     code = "already_member"
     status = 409
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from checkout_mcp.serializers import SessionSerializer
 from membership_mcp.models import BENEFITS, Membership
+from shop.api import SessionSerializer
 
 
 class EnrollSerializer(SessionSerializer):

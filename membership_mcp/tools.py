@@ -8,14 +8,13 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from pydantic import BaseModel, Field
 
-from auth_mcp.models import Shopper, ShopperSession, SignInError
+from auth_mcp.models import Shopper, ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
-from checkout_mcp.models import CheckoutError
-from checkout_mcp.money import Price, Totals, tax_rate_percent
-from checkout_mcp.services import card_label, ship_to, signed_in
-from mcp_engine import MCPServer, ToolError, ToolResult
+from mcp_engine import MCPServer, ToolResult
 from membership_mcp.models import BENEFITS, Membership, holds_circle_card
 from membership_mcp.services import current_membership
+from shop.errors import ShopError
+from shop.payments.money import Price, Totals, tax_rate_percent
 
 server = MCPServer(
     name="circle-360",
@@ -26,6 +25,7 @@ server = MCPServer(
         "free shipping). A signed-in session (sessionId) is required."
     ),
     principal_argument="sessionId",
+    expected_errors=(ShopError,),
 )
 
 signup_widget = server.widget(
@@ -101,14 +101,6 @@ class SignupOffer(BaseModel):
     payment: str | None = Field(description='The card on file, masked, e.g. "Visa •••• 4242".')
 
 
-async def _signed_in(handle: str) -> tuple[ShopperSession, Shopper]:
-    try:
-        session = await ShopperSession.objects.aget_live(handle)
-        return session, signed_in(session)
-    except (SignInError, CheckoutError) as exc:
-        raise ToolError(exc.message) from None
-
-
 def _offers(shopper: Shopper) -> list[PlanOffer]:
     offers = []
     for terms in Membership.terms(shopper):
@@ -157,7 +149,8 @@ async def check_circle_membership(sessionId: SessionId) -> ToolResult[Membership
 
     Needs a signed-in sessionId (call authenticate-target first). To enrol, call circle-signup.
     """
-    session, shopper = await _signed_in(sessionId)
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    shopper = session.signed_in_shopper()
     membership = await database_sync_to_async(current_membership)(shopper)
     output = MembershipStatus(
         sessionId=session.handle,
@@ -196,7 +189,8 @@ async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
     The shopper chooses a plan and presses Start membership in the widget, never in chat. An existing
     member sees their current plan instead. Needs a signed-in sessionId (call authenticate-target first).
     """
-    session, shopper = await _signed_in(sessionId)
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    shopper = session.signed_in_shopper()
     membership = await database_sync_to_async(current_membership)(shopper)
     output = SignupOffer(
         sessionId=session.handle,
@@ -206,8 +200,8 @@ async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
         circleCardHolder=holds_circle_card(shopper),
         taxRate=tax_rate_percent(),
         benefits=list(BENEFITS),
-        shipTo=ship_to(shopper),
-        payment=card_label(shopper.card_brand, shopper.card_last4) if shopper.card_last4 else None,
+        shipTo=shopper.ship_to,
+        payment=shopper.card_label,
     )
     if membership is not None:
         text = f"{shopper.name} is already a Circle 360 member, {_describe(membership)}. The widget shows their plan."

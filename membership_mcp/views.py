@@ -6,13 +6,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from auth_mcp.openapi import RETRY_AFTER, error
-from checkout_mcp.models import CardDeclined
-from checkout_mcp.services import get_signed_in_session
-from checkout_mcp.views import IDEMPOTENCY_KEY_PARAMETER, IdempotentCallbackView, shop_responses
+from auth_mcp.models import ShopperSession
 from membership_mcp import services
 from membership_mcp.models import Membership
 from membership_mcp.serializers import EnrollSerializer, MembershipSerializer
+from shop.api import IdempotentCallbackView
+from shop.openapi import IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER, charge_responses, error
+from shop.payments.processor import CardDeclined
 
 
 class EnrollView(IdempotentCallbackView):
@@ -25,7 +25,7 @@ class EnrollView(IdempotentCallbackView):
         tags=["circle-360"],
         request=EnrollSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER],
-        responses=shop_responses(
+        responses=charge_responses(
             MembershipSerializer,
             error(
                 "Already a member (already_member), no card on file (no_card_on_file), or the "
@@ -36,8 +36,8 @@ class EnrollView(IdempotentCallbackView):
         ),
     )
     def post(self, request: Request) -> Response:
-        data, key = self.validated(request)
-        session, _ = get_signed_in_session(data["sessionId"])
+        data, key = self.validated_with_key(request)
+        session = ShopperSession.objects.get_signed_in(data["sessionId"])
         membership = services.enroll(session, data["plan"], key)
         membership = Membership.objects.get(pk=membership.pk)
         if membership.status == Membership.Status.DECLINED:

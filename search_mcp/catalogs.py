@@ -27,6 +27,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from prometheus_client import Counter
 
 from search_mcp.models import Product
+from shop.errors import ShopError
 from targetdemo.http import get_http_client
 
 logger = logging.getLogger(__name__)
@@ -68,12 +69,11 @@ UNREADABLE = (
 )
 
 
-class CatalogError(Exception):
+class CatalogError(ShopError):
     """A search that failed in a way the model can explain or retry. The message is for the model."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "search_unavailable"
+    status = 503
 
 
 class CatalogUnavailable(CatalogError):

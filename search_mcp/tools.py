@@ -6,10 +6,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from auth_mcp.models import Shopper, ShopperSession, SignInError
+from auth_mcp.models import Shopper, ShopperSession
 from mcp_engine import MCPServer, ToolError, ToolResult
 from search_mcp import services
-from search_mcp.catalogs import PAGE_SIZE, CatalogError, CatalogProduct, active_catalog
+from search_mcp.catalogs import PAGE_SIZE, CatalogProduct, active_catalog
+from shop.errors import ShopError
 
 MAX_QUERY_CHARS = 200
 MAX_PAGE = 30
@@ -24,6 +25,7 @@ server = MCPServer(
         "shopper asks for, and get-agentforce-recommendations when they want advice on what to buy."
     ),
     principal_argument="sessionId",
+    expected_errors=(ShopError,),
 )
 
 carousel = server.widget(
@@ -189,10 +191,7 @@ async def get_agentforce_recommendations(
 
 
 async def _search(query: str, page: int) -> services.SearchResults:
-    try:
-        results = await services.search(query, page)
-    except CatalogError as exc:
-        raise ToolError(exc.message) from None
+    results = await services.search(query, page)
     if page > 1 and not results.products and results.total_results:
         raise ToolError(
             f'page: {page} is past the last page of results for "{results.query}" '
@@ -204,10 +203,7 @@ async def _search(query: str, page: int) -> services.SearchResults:
 async def _signed_in_shopper(session_id: str | None) -> Shopper | None:
     if session_id is None:
         return None
-    try:
-        session = await ShopperSession.objects.aget_live(session_id)
-    except SignInError as exc:
-        raise ToolError(exc.message) from None
+    session = await ShopperSession.objects.aget_live(session_id)
     return session.shopper if session.is_signed_in else None
 
 

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "mcp_engine",
+    "shop",
     # The app of each mounted server, from its dotted path in MCP_SERVERS.
     *dict.fromkeys(dotted.partition(".")[0] for dotted in MCP_SERVERS.values()),
     "playground",
@@ -206,6 +207,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "shop.api.exception_handler",
 }
 
 # The OpenAPI schema of the widget callback API at /api/schema/. Open in development; with DEBUG

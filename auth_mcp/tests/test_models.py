@@ -10,6 +10,7 @@ from django.db import DataError, IntegrityError, transaction
 
 from auth_mcp.models import (
     SESSION_HANDLE_PATTERN,
+    NotSignedIn,
     SessionExpired,
     SessionNotFound,
     Shopper,
@@ -115,6 +116,59 @@ async def test_the_async_lookup_refreshes_and_expires_like_the_sync_one(clock) -
         await ShopperSession.objects.aget_live(session.handle)
     with pytest.raises(SessionNotFound):
         await ShopperSession.objects.aget_live("sess_" + "A" * 32)
+
+
+def test_a_shopper_signed_in_on_a_session_is_found_by_its_handle(
+    session: ShopperSession, marcus_shopper: Shopper
+) -> None:
+    session.mark_code_sent(marcus_shopper)
+    session.mark_signed_in()
+    found = ShopperSession.objects.get_signed_in(session.handle)
+    assert found == session and found.signed_in_shopper() == marcus_shopper
+
+
+def test_a_session_nobody_finished_signing_in_on_sends_the_model_to_authenticate_target(
+    session: ShopperSession, marcus_shopper: Shopper
+) -> None:
+    for step in (lambda: None, lambda: session.mark_code_sent(marcus_shopper)):
+        step()
+        with pytest.raises(NotSignedIn) as refused:
+            ShopperSession.objects.get_signed_in(session.handle)
+        assert (refused.value.code, refused.value.status, refused.value.field) == ("not_signed_in", 403, "sessionId")
+        assert refused.value.message == (
+            f"The shopper is not signed in on session {session.handle}. Call authenticate-target with this "
+            "sessionId so they can sign in, then try again."
+        )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+async def test_the_async_signed_in_lookup_refuses_like_the_sync_one(clock) -> None:
+    session = await ShopperSession.objects.astart()
+    with pytest.raises(NotSignedIn):
+        await ShopperSession.objects.aget_signed_in(session.handle)
+    clock.advance(minutes=11)
+    with pytest.raises(SessionExpired):
+        await ShopperSession.objects.aget_signed_in(session.handle)
+    with pytest.raises(SessionNotFound):
+        await ShopperSession.objects.aget_signed_in("sess_" + "A" * 32)
+
+
+def test_the_ship_to_address_prints_as_a_label(lauren_shopper: Shopper) -> None:
+    assert lauren_shopper.ship_to == ["Lauren Bailey", "742 Lyndale Ave S", "Apt 3", "Minneapolis, MN 55403", "US"]
+    lauren_shopper.address_line2 = ""
+    assert lauren_shopper.ship_to == ["Lauren Bailey", "742 Lyndale Ave S", "Minneapolis, MN 55403", "US"]
+    lauren_shopper.address_line1 = ""
+    assert lauren_shopper.ship_to == []
+
+
+def test_the_card_on_file_is_labelled_as_on_a_receipt(lauren_shopper: Shopper) -> None:
+    assert lauren_shopper.card_label == "Visa •••• 4242"
+    assert lauren_shopper.card_summary == "Visa •••• 4242, expires 12/2028"
+    lauren_shopper.card_brand, lauren_shopper.card_exp_year = "", None
+    assert lauren_shopper.card_label == "Card •••• 4242"
+    assert lauren_shopper.card_summary == "Card •••• 4242"
+    lauren_shopper.card_last4 = ""
+    assert lauren_shopper.card_label is None and lauren_shopper.card_summary is None
 
 
 def test_a_signed_in_session_must_name_its_shopper(session: ShopperSession) -> None:

@@ -1,15 +1,16 @@
 """What the OpenAPI schema (drf-spectacular, /api/schema/) says about the widget callbacks beyond
-their serializers: the shared error body, the answers every callback can give, and how the demo
-reset authenticates. Imported by the views that use it, so the extension below is registered.
+their serializers: the shared error body, the answers every callback can give, and the
+Idempotency-Key header of the money-moving ones.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from shop.api import IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_HINT, IDEMPOTENCY_KEY_PATTERN
 
 
 class ErrorDetailSerializer(serializers.Serializer[dict[str, Any]]):
@@ -85,13 +86,33 @@ COMMON_ERRORS: dict[int, OpenApiResponse] = {
 }
 
 
-class DemoResetTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "auth_mcp.views.DemoResetTokenAuthentication"
-    name = "demoResetToken"
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_KEY_HEADER,
+    {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        f"Required: {IDEMPOTENCY_KEY_HINT}. A repeat with the same key answers the first attempt's result "
+        "and never charges twice; the same key for a different session or request is refused (409)."
+    ),
+)
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "Authorization: Bearer <DEMO_RESET_TOKEN> (set in the server's environment).",
-        }
+
+def charge_responses(ok: Any, conflict: OpenApiResponse) -> dict[int, Any]:
+    """The answers of a money-moving callback."""
+    return {
+        200: ok,
+        **COMMON_ERRORS,
+        402: error(
+            "The card on file was declined; nothing was charged.",
+            "card_declined",
+            "Your card was declined. Nothing was charged and your cart is unchanged.",
+        ),
+        403: error(
+            "The session is not signed in.",
+            "not_signed_in",
+            "The shopper is not signed in on session ... Call authenticate-target with this sessionId.",
+            "sessionId",
+        ),
+        409: conflict,
+    }

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from checkout_mcp.money import Totals, shipping_for, tax_rate_percent
+from shop.payments.money import Totals, shipping_for, tax_rate_percent
 
 
 @pytest.fixture(autouse=True)

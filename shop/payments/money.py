@@ -12,12 +12,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from django.conf import settings
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 from pydantic import Field
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # How amounts travel in tool results: decimal strings with cents, never floats.
 Price = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", description='A decimal string with cents, e.g. "19.99".')]
+
+
+def same_cents(left: Combinable, right: Combinable) -> Exact:
+    """`left == right` to the cent, for database constraints. SQLite does decimal arithmetic in
+    floating point, so sums are compared as whole cents there; on PostgreSQL it is plain equality."""
+    return Exact(Round(left * 100), Round(right * 100))
 
 
 def shipping_for(subtotal: Decimal, *, member: bool) -> Decimal:

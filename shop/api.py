@@ -1,0 +1,209 @@
+"""The widget callback API's shared parts: the one exception handler, the callback base views and
+the request fields every callback reads.
+
+Widgets run in a host's sandboxed iframe and send no cookies: the sessionId in the body is the only
+credential, so callbacks use no authentication (and so need no CSRF token). Every answer that is
+not a success is `{"error": {"code", "message", "field"}}`: shop errors with their declared code,
+status and field; DRF's own failures (validation, malformed JSON, throttling, 404, 405, ...) named
+the same way; anything unexpected as a logged 500 that carries only a request id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.views import APIView, set_rollback
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from shop.errors import ShopError
+from shop.payments.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+
+logger = logging.getLogger(__name__)
+
+SESSION_ID_MAX_LENGTH = 64
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_.:-]{{8,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
+IDEMPOTENCY_KEY_HINT = "a new random value, such as a UUID, for each attempt"
+DEFAULT_THROTTLED_MESSAGE = "Too many requests."
+
+ErrorBody = dict[str, dict[str, str | None]]
+
+
+def error_body(code: str, message: str, field: str | None = None) -> ErrorBody:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every failure of every API view as an error body."""
+    if isinstance(exc, ShopError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.field), status=exc.status)
+    # Django's own two, as DRF's handler converts them, so they are named like the rest below.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return _internal_error(exc, context)
+    if isinstance(exc, exceptions.ValidationError):
+        field, message = _first_error(exc.detail)
+        response.data = error_body("invalid_input", message, field)
+    elif isinstance(exc, exceptions.Throttled):
+        wait = f" Try again in {int(exc.wait) + 1} seconds." if exc.wait is not None else ""
+        said = getattr(context.get("view"), "throttled_message", DEFAULT_THROTTLED_MESSAGE)
+        response.data = error_body("rate_limited", f"{said}{wait}")
+    elif isinstance(exc, exceptions.ParseError):
+        response.data = error_body("malformed_json", "The request body is not valid JSON.")
+    elif isinstance(exc, exceptions.APIException):
+        response.data = error_body(str(getattr(exc.detail, "code", None) or exc.default_code), str(exc.detail))
+    return response
+
+
+def _internal_error(exc: Exception, context: dict[str, Any]) -> Response:
+    set_rollback()
+    request_id = uuid.uuid4().hex
+    request = context.get("request")
+    logger.error(
+        "unexpected error in an API view",
+        exc_info=exc,
+        extra={"request_id": request_id, "path": getattr(request, "path", None)},
+    )
+    return Response(
+        error_body(
+            "internal_error",
+            f"Something went wrong on our side. Try again in a moment; if it keeps failing, quote request id "
+            f"{request_id}.",
+        ),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _first_error(detail: Any, field: str | None = None) -> tuple[str | None, str]:
+    if isinstance(detail, dict):
+        name, value = next(iter(detail.items()))
+        return _first_error(value, None if name == "non_field_errors" else name)
+    if isinstance(detail, list) and detail:
+        return _first_error(detail[0], field)
+    return field, str(detail)
+
+
+class SessionIdField(serializers.CharField):
+    """The sessionId a callback acts for, from create-target-session."""
+
+    default_error_messages = {
+        "required": "sessionId is missing: pass the sessionId from create-target-session.",
+        "blank": "sessionId is empty: pass the sessionId from create-target-session.",
+        "max_length": "sessionId is too long to be a session id.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", SESSION_ID_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+
+class SessionSerializer(serializers.Serializer[dict[str, str]]):
+    sessionId = SessionIdField()
+
+
+class IdempotencyKeySerializer(serializers.Serializer[dict[str, str]]):
+    """The Idempotency-Key header, validated like a body field so errors name it the same way."""
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {
+            IDEMPOTENCY_KEY_HEADER: serializers.RegexField(
+                IDEMPOTENCY_KEY_PATTERN,
+                error_messages={
+                    "required": f"Send an {IDEMPOTENCY_KEY_HEADER} header: {IDEMPOTENCY_KEY_HINT}.",
+                    "null": f"Send an {IDEMPOTENCY_KEY_HEADER} header: {IDEMPOTENCY_KEY_HINT}.",
+                    "blank": f"Send an {IDEMPOTENCY_KEY_HEADER} header: {IDEMPOTENCY_KEY_HINT}.",
+                    "invalid": (
+                        f"{IDEMPOTENCY_KEY_HEADER} must be 8 to {IDEMPOTENCY_KEY_MAX_LENGTH} letters, digits, "
+                        f"'-', '_', '.' or ':' ({IDEMPOTENCY_KEY_HINT})."
+                    ),
+                },
+            )
+        }
+
+
+def header_data(request: Request) -> dict[str, str]:
+    key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+    return {} if key is None else {IDEMPOTENCY_KEY_HEADER: key}
+
+
+class BodyFieldThrottle(SimpleRateThrottle):
+    """Counts requests per value of one validated body field, hashed so raw emails never key the cache."""
+
+    rate_setting: str
+    subject: str
+
+    def get_rate(self) -> str:
+        return str(getattr(settings, self.rate_setting))
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        value = getattr(view, "throttle_subjects", {}).get(self.subject)
+        if not value:
+            return None
+        ident = hashlib.sha256(str(value).strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class PerSessionShopThrottle(BodyFieldThrottle):
+    scope = "shop_session"
+    rate_setting = "SHOP_RATE_PER_SESSION"
+    subject = "sessionId"
+
+
+def _validated(serializer_class: type[Serializer[Any]], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class CallbackView(APIView):
+    """Base for widget callbacks: no cookies, one serializer, throttled on validated body fields."""
+
+    authentication_classes: list[type[BaseAuthentication]] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[type[BaseThrottle]] = [PerSessionShopThrottle]
+    throttled_message = "Too many requests for this session."
+    serializer_class: type[Serializer[Any]] = SessionSerializer
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Throttles key on body fields, so they first run (as no-ops) before the body is validated.
+        self.throttle_subjects: dict[str, Any] = {}
+        super().initial(request, *args, **kwargs)
+
+    def validated(self, request: Request) -> dict[str, Any]:
+        """The validated body; throttled on its fields."""
+        body = _validated(self.serializer_class, request.data)
+        self._throttle_on(request, body)
+        return body
+
+    def _throttle_on(self, request: Request, body: dict[str, Any]) -> None:
+        self.throttle_subjects = body
+        self.check_throttles(request)
+
+
+class IdempotentCallbackView(CallbackView):
+    """Base for money-moving callbacks: a validated body and an Idempotency-Key header."""
+
+    def validated_with_key(self, request: Request) -> tuple[dict[str, Any], str]:
+        """(the validated body, the idempotency key); throttled on the body's fields."""
+        body = _validated(self.serializer_class, request.data)
+        key: str = _validated(IdempotencyKeySerializer, header_data(request))[IDEMPOTENCY_KEY_HEADER]
+        self._throttle_on(request, body)
+        return body, key

@@ -1,0 +1,98 @@
+"""The one idempotent charge, for every way the shop takes money (checkout, Circle 360, and next
+agentic checkout): one record per idempotency key, one charge per record.
+
+Each money-moving request carries a key chosen by the caller. The record an attempt writes (an
+order, a membership: any model with a unique `idempotency_key` and a `shopper`) stores it, so
+
+- the same key from the same shopper answers the record written the first time, approved or
+  declined, and never charges again;
+- the same key from another shopper is refused (`IdempotencyKeyReused`, 409);
+- concurrent duplicates are safe on PostgreSQL and SQLite alike: the shopper's attempts first lock
+  the rows that serialise them (the duplicate then waits, and finds the record), and a duplicate
+  that held no lock anyone waited on loses on the key's unique index and then finds the record;
+- an attempt that fails writes nothing: checks, the charge and the record share one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+from django.db import IntegrityError, models, transaction
+
+from shop.errors import ShopError
+from shop.payments import processor
+from shop.payments.processor import CardHolder, Charge, NoCardOnFile
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+Record = TypeVar("Record", bound=models.Model)
+# Charges the payer's card on file: the attempt calls it once, with the amount it will record.
+Pay = Callable[[Decimal], Charge]
+
+
+class IdempotencyKeyReused(ShopError):
+    code = "idempotency_key_reused"
+    status = 409
+    field = "Idempotency-Key"
+
+
+class Payer(CardHolder, Protocol):
+    """The shopper who pays, as stored: records point to them."""
+
+    pk: Any
+
+
+def _nothing_to_refuse() -> None:
+    return None
+
+
+def charge_once(
+    key: str,
+    payer: Payer,
+    *,
+    records: models.QuerySet[Record],
+    lock: models.QuerySet[Any],
+    attempt: Callable[[Pay], Record],
+    purpose: str,
+    refuse: Callable[[], None] = _nothing_to_refuse,
+) -> Record:
+    """The record of the one attempt made with `key`: found if it exists, else made now.
+
+    `records` is where attempts are recorded (e.g. `Order.objects.all()`); `lock` selects the rows
+    that serialise this payer's attempts (their cart, their own row), locked before anything is
+    read. `attempt` checks what is being paid for, calls `pay` with the amount and writes the
+    record of the outcome, approved or declined, raising a `ShopError` to refuse. `refuse` holds
+    the checks a concurrent attempt with another key can make fail (e.g. "already a member"): they
+    run before `attempt` and again when another constraint than the key stopped the write.
+    `purpose` names the attempt in errors ("purchase", "enrolment").
+    """
+
+    def pay(amount: Decimal) -> Charge:
+        if not payer.card_last4:
+            raise NoCardOnFile("There is no card on your Target account. Add one, then try again.")
+        return processor.charge(payer, amount)
+
+    try:
+        with transaction.atomic():
+            list(lock.select_for_update().values_list("pk", flat=True))
+            recorded = _recorded(records, key, payer, purpose)
+            if recorded is not None:
+                return recorded
+            refuse()
+            return attempt(pay)
+    except IntegrityError:
+        # A concurrent attempt committed first without holding a lock this one waited on.
+        recorded = _recorded(records, key, payer, purpose)
+        if recorded is not None:
+            return recorded
+        refuse()
+        raise
+
+
+def _recorded(records: models.QuerySet[Record], key: str, payer: Payer, purpose: str) -> Record | None:
+    recorded = records.filter(idempotency_key=key, shopper=payer).first()
+    if recorded is None and records.filter(idempotency_key=key).exists():
+        raise IdempotencyKeyReused(f"This Idempotency-Key was already used for another {purpose}. Send a new one.")
+    return recorded
