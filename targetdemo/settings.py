@@ -110,6 +110,9 @@ TEMPLATES = [
     },
 ]
 
+# Target's colours and fonts, inlined into every widget after the engine's brand-neutral styles.
+MCP_WIDGET_THEME = "widgets/theme.css"
+
 DATABASES = {
     "default": database_from_url("DATABASE_URL")
     or {
@@ -228,6 +231,8 @@ if DEBUG:
     CORS_ALLOWED_ORIGINS.append("null")
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = ["content-type", "idempotency-key", "authorization"]
+# Widgets read it to wait as long as a 429 or 503 asks before retrying.
+CORS_EXPOSE_HEADERS = ["retry-after"]
 
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
 if LOG_FORMAT not in {"json", "text"}:
