@@ -1,4 +1,4 @@
-"""Which MCP server answers on which path. The seed's URLs: /mcp, /mcp2, /mcp3, /mcp4."""
+"""Which MCP server answers on which path: /mcp, /mcp2, /mcp3, /mcp4."""
 
 from __future__ import annotations
 
