@@ -1,5 +1,5 @@
--- wrk script for bench/run.py (copied from ../shared/bench/): POSTs one fixed JSON-RPC body with MCP headers.
--- Env (set by mcp_load.sh):
+-- wrk script for bench/run.py: POSTs one fixed JSON-RPC body with MCP headers.
+-- Env (set by bench/run.py):
 --   MCP_BODY_FILE   file holding the exact request body
 --   MCP_HEADERS     extra headers, one "Name: value" per line
 --   (the JSON-RPC id in the body is replaced by a unique number per request)

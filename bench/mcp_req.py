@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Helper for bench/run.py (copied from ../shared/bench/, stdlib only).
+"""Helper for bench/run.py (stdlib only).
 
   mcp_req.py build TOOL ARGS_JSON PROTO BODY_OUT     writes the tools/call body; prints the extra headers
   mcp_req.py check RESPONSE_BODY_FILE HTTP_CODE      exit 0 iff it is a non-error JSON-RPC result; prints a digest
 
 PROTO 2026-07-28 (and later "modern" revisions) adds the per-request _meta envelope to the body and the
 Mcp-Method / Mcp-Name headers; 2025-era revisions send a plain tools/call (stateless servers accept it
-without initialize; stateful ones need SESSION=init in mcp_load.sh).
+without initialize; stateful ones would need one first).
 """
 
 import json

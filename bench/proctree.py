@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""proctree.py PID (copied from ../shared/bench/) -> prints 'rss_kb cpu_seconds nprocs' summed over PID and all its descendants (Linux /proc)."""
+"""proctree.py PID -> prints 'rss_kb cpu_seconds nprocs' summed over PID and all its descendants (Linux /proc)."""
 
 import os
 import sys

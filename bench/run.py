@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/run.py -- every issue-8 target of our MCP engine next to the official Python SDK, in one run, one machine.
+"""bench/run.py -- every performance target of our MCP engine next to the official Python SDK, in one run, one machine.
 
     .venv/bin/python bench/run.py                 # full run (~25 min): load table, idle streams, widget render, docs
     BENCH_SMOKE=1 .venv/bin/python bench/run.py   # CI smoke (< 60 s): 1-second runs at c=16, no streams/widget, docs untouched
@@ -166,7 +166,7 @@ LOAD_SERVERS = [
     Server("sdk-uvicorn", "sdk", "uvicorn", 8615, "/mcp", "sdk_server:app", REFERENCE, None, ["--lifespan", "on"]),
     Server("bare-uvicorn", "bare", "uvicorn", 8616, "/mcp", "bare_asgi:app", REFERENCE, None, ["--lifespan", "off"]),
 ]
-# Product tools, on the `ours` processes above, compared with the SDK's trivial tool (issue 8: >= 1.5x).
+# Product tools, on the `ours` processes above, compared with the SDK's trivial tool (target: >= 1.5x).
 for _asgi, _port in (("daphne", 8611), ("uvicorn", 8614)):
     LOAD_SERVERS += [
         Server(
@@ -646,7 +646,7 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
         "one core it got, is < 1).\n"
     )
 
-    # -- every issue-8 target ----------------------------------------------------------------------------
+    # -- every performance target -----------------------------------------------------------------------
     t = []
 
     def verdict_ge(x: float, goal: float) -> str:
@@ -764,7 +764,7 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
             )
     if t:
         out += [
-            "#### Issue 8 targets measured in this run\n",
+            "#### Performance targets measured in this run\n",
             "| target | measured | ratio (req/s) | ratio (req per server CPU-s) | verdict |",
             "|---|---|---:|---:|---|",
             *t,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """sse_idle.py URL --pid SERVER_PID [--mode legacy|get2025] [--steps 1000,2000,5000] [--max-pending 256] [--mcp-check]
 
-Idle stream capacity probe (stdlib only; adapted from ../shared/bench/sse_idle.py, which uses aiohttp).
+Idle stream capacity probe (stdlib only).
   --mode legacy   (default) 2024-11-05 HTTP+SSE: ``GET URL`` (Accept: text/event-stream); a stream counts as
                   held once its first event, the MCP ``endpoint`` event, has arrived.
   --mode get2025  2025 Streamable HTTP: on one keep-alive connection, POST ``initialize`` (2025-11-25) ->

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/widget_render.py -- how long a widget takes to render in Chromium once its tool result arrives (issue 8).
+"""bench/widget_render.py -- how long a widget takes to render in Chromium once its tool result arrives.
 
     .venv/bin/python bench/widget_render.py [--renders 20] [--warmup 3] [--results DIR]
 

@@ -31,7 +31,7 @@ ORDER_NUMBER_RANDOM_CHARS = 9
 
 
 def new_order_number() -> str:
-    """TGT- and 9 random base-36 characters (about 46 bits), as the original confirmation showed."""
+    """TGT- and 9 random base-36 characters (about 46 bits), the order number the shopper sees."""
     return ORDER_NUMBER_PREFIX + "".join(
         secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(ORDER_NUMBER_RANDOM_CHARS)
     )

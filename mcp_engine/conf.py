@@ -28,6 +28,9 @@ class Defaults:
     MCP_RATE_LIMIT_PER_PRINCIPAL: str = "100/60"
     # Behind a reverse proxy that appends X-Forwarded-For, count the address it saw.
     MCP_TRUST_X_FORWARDED_FOR: bool = False
+    # A template name: the project's widget theme, inlined into every widget after the engine's
+    # brand-neutral base styles. Empty: widgets wear only the base styles and the host's variables.
+    MCP_WIDGET_THEME: str = ""
     # Rate-limit counters shared by every process; empty: each process counts in its own memory.
     REDIS_URL: str = ""
 

@@ -471,7 +471,7 @@ _LISTS: dict[str, Callable[[MCPServer], dict[str, Any]]] = {
     "resources": lambda s: {
         "resources": [w.listing() for w in s.widgets] + [r.listing() for r in s.resources.values()]
     },
-    # Widget URIs are listed as (constant) templates too, as the original servers did.
+    # Widget URIs are listed as (constant) templates too: some hosts only look there.
     "resourceTemplates": lambda s: {
         "resourceTemplates": [w.template_listing() for w in s.widgets] + [t.listing() for t in s.resource_templates]
     },

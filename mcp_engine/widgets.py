@@ -1,9 +1,10 @@
 """Widget templates served as MCP Apps resources (``text/html;profile=mcp-app``).
 
-A widget is one HTML file under ``templates/widgets/``. When served, the shared runtime and
-stylesheet are inlined at the ``<!-- mcp:widget-runtime -->`` marker, so the resource loads nothing
-from elsewhere. The URI carries a hash of the final HTML: hosts cache templates by URI, so a
-changed widget must get a new one.
+A widget is one HTML file under ``templates/widgets/``. When served, the shared runtime, its
+brand-neutral stylesheet and the project's theme (``MCP_WIDGET_THEME``, a template name)
+are inlined at the ``<!-- mcp:widget-runtime -->`` marker, so the resource loads nothing from
+elsewhere. The URI carries a hash of the final HTML: hosts cache templates by URI, so a changed
+widget must get a new one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from django.template.loader import get_template
 
+from mcp_engine.conf import mcp_settings
+
 RUNTIME_MARKER = "<!-- mcp:widget-runtime -->"
 MIME_TYPE = "text/html;profile=mcp-app"
 RUNTIME_DIR = Path(__file__).resolve().parent / "widget_runtime"
@@ -24,12 +27,21 @@ RUNTIME_DIR = Path(__file__).resolve().parent / "widget_runtime"
 Domains = Sequence[str] | Callable[[], Sequence[str]]
 
 
-def _runtime_block() -> str:
+def runtime_block() -> str:
+    """What replaces the marker: the base stylesheet, the project's theme after it, the runtime."""
     css = (RUNTIME_DIR / "base.css").read_text()
+    theme_name = mcp_settings.MCP_WIDGET_THEME
+    theme = f"<style>\n{_source(theme_name)}\n</style>\n" if theme_name else ""
     js = (RUNTIME_DIR / "runtime.js").read_text()
     # A literal "</script>" inside the inlined code would end the element early.
     js = js.replace("</script", "<\\/script")
-    return f"<style>\n{css}\n</style>\n<script>\n{js}\n</script>"
+    return f"<style>\n{css}\n</style>\n{theme}<script>\n{js}\n</script>"
+
+
+def _source(template_name: str) -> str:
+    """A template's text as written: widgets and their theme are served as they are, not rendered."""
+    source: str = get_template(template_name).template.source  # type: ignore[attr-defined]
+    return source
 
 
 @dataclass(eq=False)
@@ -49,10 +61,10 @@ class Widget:
 
     @cached_property
     def html(self) -> str:
-        source: str = get_template(self.template_name).template.source  # type: ignore[attr-defined]
+        source = _source(self.template_name)
         if RUNTIME_MARKER not in source:
             raise ValueError(f"{self.template_name} lacks the {RUNTIME_MARKER} marker in <head>")
-        return source.replace(RUNTIME_MARKER, _runtime_block(), 1)
+        return source.replace(RUNTIME_MARKER, runtime_block(), 1)
 
     @cached_property
     def uri(self) -> str:

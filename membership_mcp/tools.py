@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 from auth_mcp.models import Shopper, ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from mcp_engine import MCPServer, ToolResult
-from membership_mcp.models import BENEFITS, Membership, holds_circle_card
+from membership_mcp.models import BENEFITS, TRIAL_DAYS, Membership, holds_circle_card
 from membership_mcp.services import current_membership
 from shop.errors import ShopError
 from shop.payments.money import Price, Totals, tax_rate_percent
@@ -41,11 +42,19 @@ signup_widget = server.widget(
 )
 
 
+def _dollars(amount: Decimal) -> str:
+    """$99 for whole dollars, $10.99 otherwise: how prices read in a sentence."""
+    return f"${amount:.0f}" if amount == amount.to_integral_value() else f"${amount:.2f}"
+
+
+ANNUAL = f"{_dollars(Membership.ANNUAL_PRICE)}/year"
+MONTHLY = f"{_dollars(Membership.MONTHLY_PRICE)}/month"
+CIRCLE_CARD_ANNUAL = f"{_dollars(Membership.CIRCLE_CARD_ANNUAL_PRICE)}/year"
 PRICING = {
-    "annual": "$99/year",
-    "monthly": "$10.99/month",
-    "trial": "Free 14-day trial, then $10.99/month",
-    "circleCard": "$49/year for Target Circle Card holders",
+    "annual": ANNUAL,
+    "monthly": MONTHLY,
+    "trial": f"Free {TRIAL_DAYS}-day trial, then {MONTHLY}",
+    "circleCard": f"{CIRCLE_CARD_ANNUAL} for Target Circle Card holders",
 }
 
 
@@ -84,6 +93,7 @@ class PlanOffer(BaseModel):
     price: Price = Field(description="The recurring price.")
     period: str = Field(description='"year" or "month".')
     description: str
+    trialDays: int | None = Field(description="How long the free trial lasts, for the trial plan; null otherwise.")
     subtotal: Price = Field(description="Charged today, before tax (0.00 for the trial).")
     tax: Price
     total: Price
@@ -94,7 +104,8 @@ class SignupOffer(BaseModel):
     circle360Member: bool
     membership: CurrentMembership | None = Field(description="The current plan, for an existing member.")
     plans: list[PlanOffer]
-    circleCardHolder: bool = Field(description="Target Circle Card holders pay $49/year for the annual plan.")
+    circleCardHolder: bool = Field(description="Whether the shopper pays circleCardAnnualPrice for the annual plan.")
+    circleCardAnnualPrice: Price = Field(description="What Target Circle Card holders pay a year for the annual plan.")
     taxRate: str
     benefits: list[str]
     shipTo: list[str]
@@ -112,6 +123,7 @@ def _offers(shopper: Shopper) -> list[PlanOffer]:
                 price=f"{terms.price:.2f}",
                 period=terms.period,
                 description=terms.description,
+                trialDays=TRIAL_DAYS if terms.plan == Membership.Plan.TRIAL else None,
                 subtotal=money["subtotal"],
                 tax=money["tax"],
                 total=money["total"],
@@ -165,8 +177,8 @@ async def check_circle_membership(sessionId: SessionId) -> ToolResult[Membership
     else:
         text = (
             f"{shopper.name} is a Target Circle member (the free tier), not a Circle 360 member. Circle 360 "
-            "costs $99/year or $10.99/month, with a free 14-day trial (then $10.99/month); Target Circle Card "
-            "holders pay $49/year. Call circle-signup to let them enrol."
+            f"costs {ANNUAL} or {MONTHLY}, with a free {TRIAL_DAYS}-day trial (then {MONTHLY}); Target Circle Card "
+            f"holders pay {CIRCLE_CARD_ANNUAL}. Call circle-signup to let them enrol."
         )
     return ToolResult(output, text=text)
 
@@ -198,6 +210,7 @@ async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
         membership=CurrentMembership.of(membership) if membership else None,
         plans=_offers(shopper),
         circleCardHolder=holds_circle_card(shopper),
+        circleCardAnnualPrice=f"{Membership.CIRCLE_CARD_ANNUAL_PRICE:.2f}",
         taxRate=tax_rate_percent(),
         benefits=list(BENEFITS),
         shipTo=shopper.ship_to,

@@ -88,6 +88,7 @@ class ProductCard(BaseModel):
 class SearchOutput(BaseModel):
     query: str = Field(description="The search as it was run (lower case, single spaces).")
     page: int
+    page_size: int = Field(description="Products a full page holds: this page starts at (page - 1) * page_size + 1.")
     total_results: int = Field(description="How many products match in all.")
     has_more: bool = Field(description="True when a next page exists.")
     stale: bool = Field(description="True when Target's search was down and these are older cached results.")
@@ -121,7 +122,7 @@ class RecommendationsOutput(BaseModel):
     invoked="Products ready",
 )
 async def search_target_products(query: Query, page: Page = 1) -> ToolResult[SearchOutput]:
-    """Search Target for products and show them in a carousel (10 a page) with price, rating and reviews.
+    """Search Target for products and show them in a carousel, a page at a time, with price, rating and reviews.
 
     Use it whenever the shopper wants to find or compare products. The result lists each product's
     id, which add-to-cart on the checkout server takes as productId. Ask for page 2, 3, ... for more.
@@ -130,6 +131,7 @@ async def search_target_products(query: Query, page: Page = 1) -> ToolResult[Sea
     output = SearchOutput(
         query=results.query,
         page=results.page,
+        page_size=PAGE_SIZE,
         total_results=results.total_results,
         has_more=results.has_more,
         stale=results.stale,

@@ -125,6 +125,9 @@ TEMPLATES = [
     },
 ]
 
+# Target's colours and fonts, inlined into every widget after the engine's brand-neutral styles.
+MCP_WIDGET_THEME = "widgets/theme.css"
+
 DATABASES = {
     "default": database_from_url("DATABASE_URL")
     or {
@@ -244,6 +247,8 @@ if DEBUG:
     CORS_ALLOWED_ORIGINS.append("null")
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = ["content-type", "idempotency-key", "authorization"]
+# Widgets read it to wait as long as a 429 or 503 asks before retrying.
+CORS_EXPOSE_HEADERS = ["retry-after"]
 
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
 if LOG_FORMAT not in {"json", "text"}:
@@ -293,7 +298,7 @@ SIGN_IN_RATE_PER_EMAIL = env_str("SIGN_IN_RATE_PER_EMAIL", "10/min")
 # local catalog (the search_mcp.Product table) answers.
 UNWRANGLE_API_KEY = env_str("UNWRANGLE_API_KEY")
 UNWRANGLE_BASE_URL = env_url("UNWRANGLE_BASE_URL", "https://data.unwrangle.com")
-# The Target store whose prices and stock Unwrangle reports (the original demo used 3991).
+# The Target store whose prices and stock Unwrangle reports.
 UNWRANGLE_STORE_NO = env_str("UNWRANGLE_STORE_NO", "3991")
 # Products per Unwrangle page: our 10-per-page results are sliced out of pages this long.
 UNWRANGLE_PAGE_SIZE = env_int("UNWRANGLE_PAGE_SIZE", 24, minimum=1)
@@ -323,7 +328,7 @@ def _env_money(name: str, default: str) -> Decimal:
     return value
 
 
-# One sales tax rate for orders and Circle 360 fees (the original checkout's 8.75%), on the subtotal.
+# One sales tax rate for orders and Circle 360 fees (8.75% unless set), on the subtotal.
 SALES_TAX_RATE = _env_money("SALES_TAX_RATE", "0.0875")
 if SALES_TAX_RATE >= 1:
     raise ImproperlyConfigured(f"SALES_TAX_RATE is a fraction (0.0875 for 8.75%); got {SALES_TAX_RATE}.")

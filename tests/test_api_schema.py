@@ -4,7 +4,7 @@ Schemathesis generates valid and invalid requests from the schema served at /api
 them to a live server of their own (its shoppers join Circle 360 and place orders, so it does not
 share the suite's). Bodies that name a session get, some of the time, a real one: a fresh anonymous
 session, or a signed-in shopper with a full cart, so the runs reach past "session not found" into
-sign-in, checkout and enrolment. The check is the issue's: no answer is a 5xx.
+sign-in, checkout and enrolment. The check: no answer is ever a 5xx.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ PROFILE = {
     "card_exp_month": 12,
     "card_exp_year": 2028,
     "interests": ["running", "sleep tracking", "healthy cooking", "marathon training", "home fitness"],
-    # Ids and titles from search_mcp/catalog/products.json, so recommendations can match them.
+    # Ids and titles of products that search_mcp's 0002_load_catalog loads, so recommendations can match them.
     "owned_products": [
         {
             "tcin": "67814746",

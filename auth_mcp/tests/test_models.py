@@ -220,7 +220,7 @@ def test_a_code_expires_after_five_minutes(clock, session: ShopperSession, marcu
 
 def test_laurens_products_are_in_the_catalog() -> None:
     catalog_path = Path(__file__).resolve().parents[2] / "search_mcp" / "catalog" / "products.json"
-    assert catalog_path.exists(), "search_mcp/catalog/generate.py writes the committed catalog"
+    assert catalog_path.exists(), "python manage.py build_catalog writes the committed catalog"
     catalog = {product["id"]: product["title"] for product in json.loads(catalog_path.read_text())}
     shopper = lauren()
     bought = [item for order in shopper.purchase_history for item in order["items"]]

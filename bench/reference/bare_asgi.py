@@ -2,7 +2,7 @@
 
 It drains the request body and answers a precomputed JSON-RPC result of the same shape and size as a
 2026-07-28 ``test_simple_text`` answer. What an ASGI server can do per second with zero application
-work; the issue's target is that our tools/call reaches at least half of it under daphne.
+work; the target is that our tools/call reaches at least half of it under daphne.
 """
 
 import json

@@ -5,7 +5,7 @@ run, on the same machine and the same ASGI server. Nothing in the project import
 
 ASGI apps exported:
   sdk_server:app         Streamable HTTP at /mcp, stateless, JSON responses (the SDK's fastest mode for a
-                         2026-07-28 request; see ../shared/bench/ANCHORS.md). Needs ASGI lifespan (uvicorn).
+                         2026-07-28 request). Needs ASGI lifespan (uvicorn).
   sdk_server:daphne_app  the same app for daphne, which sends no lifespan events: it enters the SDK's
                          session manager itself on the first request. That task never ends, so this
                          daphne ignores SIGTERM; bench/run.py sends SIGKILL after a grace period.

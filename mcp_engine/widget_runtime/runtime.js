@@ -1,11 +1,13 @@
 /*
- * targetdemo widget runtime: inlined into every widget at <!-- mcp:widget-runtime --> when the
- * engine serves it. It hides the two host dialects behind one small global, `Widget`:
+ * Widget runtime: inlined into every widget at <!-- mcp:widget-runtime --> when the engine serves
+ * it. It hides the two host dialects behind one small global, `Widget`:
  *   - MCP Apps hosts (Claude, VS Code, Goose, ChatGPT, the /playground/): JSON-RPC over postMessage
  *     to window.parent, protocol "2026-01-26".
  *   - ChatGPT's `window.openai` object, preferred when present because it also persists widget state.
- * Everything is event-driven: no polling, no timers. Data only ever arrives through tool results.
- * Widget-facing API: docs/widgets.md.
+ * It also gives every widget the same client for the app's own API (Widget.post: idempotency keys,
+ * bounded retries, error text) and builders for the markup widgets share.
+ * Everything is event-driven: nothing polls; the only timer is the pause before an API retry.
+ * Data only ever arrives through tool results. Widget-facing API: docs/widgets.md.
  */
 (() => {
   "use strict";
@@ -185,7 +187,7 @@
     // Requests wait for the handshake: the host may not answer anything before it.
     const ready = send("ui/initialize", {
       protocolVersion: PROTOCOL_VERSION,
-      appInfo: { name: root.dataset.widget || document.title || "targetdemo-widget", version: "1" },
+      appInfo: { name: root.dataset.widget || document.title || "widget", version: "1" },
       appCapabilities: { availableDisplayModes: ["inline"] },
     }).then((init) => {
       applyContext((init && init.hostContext) || {});
@@ -255,6 +257,102 @@
     return priceFormats.get(key).format(Number(amount));
   }
 
+  /* ---------- the app's own API: one client for every widget ---------- */
+
+  // Pauses before the second and third attempt of an idempotent POST.
+  const RETRY_DELAYS_MS = [500, 1500];
+  // A server asking for a longer pause gets the shopper's decision instead of a spinner.
+  const MAX_RETRY_AFTER_MS = 5000;
+  const UNREACHABLE = "We couldn't connect. Check your connection and try again.";
+  const UNREACHABLE_IDEMPOTENT = "We couldn't connect. Check your connection and try again; it won't go through twice.";
+  const BUSY = "This is taking longer than it should. Please try again in a moment.";
+
+  // Idempotency-Key of each POST (url and body) that got no definite answer, so that trying the same
+  // request again, by retry or by the shopper, can never do it twice. A definite answer clears it.
+  const unansweredKeys = new Map();
+
+  const newKey = () =>
+    typeof crypto.randomUUID === "function"
+      ? crypto.randomUUID()
+      : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+  function retryAfterMs(response) {
+    const value = response.headers.get("Retry-After");
+    if (value == null || value.trim() === "") return null;
+    const seconds = Number(value);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+  }
+
+  // An API error body is {"error": {"code", "message", "field"}}; its message is written for the shopper.
+  function failure(status, body) {
+    const error = body && typeof body.error === "object" && body.error ? body.error : {};
+    const fallback = status >= 500 || status === 429 ? BUSY : `That didn't work (error ${status}). Please try again.`;
+    return {
+      ok: false,
+      status,
+      error: {
+        code: typeof error.code === "string" ? error.code : `http_${status}`,
+        message: typeof error.message === "string" && error.message ? error.message : fallback,
+        field: typeof error.field === "string" ? error.field : null,
+      },
+    };
+  }
+
+  async function post(url, body, { idempotent = false } = {}) {
+    const payload = JSON.stringify(body ?? {});
+    const request = `${url}\n${payload}`;
+    const headers = { "Content-Type": "application/json" };
+    if (idempotent) {
+      headers["Idempotency-Key"] = unansweredKeys.get(request) || newKey();
+      unansweredKeys.set(request, headers["Idempotency-Key"]);
+    }
+    const attempts = idempotent ? RETRY_DELAYS_MS.length + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      let response = null;
+      try {
+        response = await fetch(url, { method: "POST", headers, body: payload });
+      } catch {
+        // No answer at all: offline, refused, or blocked by CORS or CSP.
+      }
+      let outcome;
+      let pause = RETRY_DELAYS_MS[attempt - 1];
+      if (response) {
+        const data = await response.json().catch(() => null);
+        outcome = response.ok ? { ok: true, status: response.status, data: data ?? {} } : failure(response.status, data);
+        if (response.status < 500 && response.status !== 429) {
+          unansweredKeys.delete(request);
+          return outcome;
+        }
+        pause = retryAfterMs(response) ?? pause;
+      } else {
+        const message = idempotent ? UNREACHABLE_IDEMPOTENT : UNREACHABLE;
+        outcome = { ok: false, status: 0, error: { code: "unreachable", message, field: null } };
+      }
+      if (attempt >= attempts || pause > MAX_RETRY_AFTER_MS) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  /* ---------- shared markup: sections, order summaries, addresses ---------- */
+
+  let sectionCount = 0;
+  function section(title, ...children) {
+    const id = `section-${++sectionCount}`;
+    return el("section", { class: "section", "aria-labelledby": id }, el("h2", { id }, title), ...children);
+  }
+
+  function summary(rows, total) {
+    const row = ([label, value], cls) => [el("dt", { class: cls }, label), el("dd", { class: cls }, value)];
+    return el("dl", { class: "summary" }, rows.map((entry) => row(entry, null)), total ? row(total, "total") : null);
+  }
+
+  function address(lines, empty = "") {
+    const parts = Array.isArray(lines) && lines.length ? lines.map(String) : [empty];
+    return el("address", {}, parts.flatMap((line, index) => (index ? [el("br"), line] : [line])));
+  }
+
   window.Widget = Object.freeze({
     host: adapter.host,
     onResult: subscribe("result", () => result),
@@ -277,5 +375,9 @@
     openLink: (url) => adapter.openLink(String(url)),
     formatPrice,
     el,
+    post,
+    section,
+    summary,
+    address,
   });
 })();

@@ -58,6 +58,9 @@ async def test_ana_joins_on_the_annual_plan_and_the_membership_persists(live: Li
     assert plans["annual"]["total"] == f"{Decimal('99.00') + tax:.2f}"
     assert plans["monthly"]["price"] == "10.99"
     assert plans["trial"]["total"] == "0.00" and plans["trial"]["price"] == "10.99"
+    # What the widget shows besides the plans' own prices comes from the result too, never from its HTML.
+    assert [plans[name]["trialDays"] for name in ("annual", "monthly", "trial")] == [None, None, 14]
+    assert offer.structured_content["circleCardAnnualPrice"] == "49.00"
     assert offer.structured_content["payment"] == "Visa •••• 5556"
 
     key = new_key()

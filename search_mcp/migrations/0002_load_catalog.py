@@ -1,4 +1,10 @@
-"""Load the local catalog from the committed products.json (written by catalog/generate.py)."""
+"""Load the local catalog: the products in 0002_load_catalog.json, beside this file.
+
+That file is a frozen copy of catalog/products.json as it was when this migration was written, so
+this migration loads the same rows on every database, whenever it runs. Never edit it: a changed
+catalog (python manage.py build_catalog) reaches databases through a new data migration that loads
+its own copy of the new products.json.
+"""
 
 import json
 from decimal import Decimal
@@ -6,12 +12,12 @@ from pathlib import Path
 
 from django.db import migrations
 
-CATALOG = Path(__file__).resolve().parent.parent / "catalog" / "products.json"
+SNAPSHOT = Path(__file__).with_suffix(".json")
 
 
 def load_catalog(apps, schema_editor):
     Product = apps.get_model("search_mcp", "Product")
-    for item in json.loads(CATALOG.read_text(encoding="utf-8")):
+    for item in json.loads(SNAPSHOT.read_text(encoding="utf-8")):
         tags, interests = list(item.get("tags", [])), list(item.get("interests", []))
         Product.objects.update_or_create(
             tcin=str(item["id"]),
@@ -35,7 +41,7 @@ def load_catalog(apps, schema_editor):
 
 def unload_catalog(apps, schema_editor):
     Product = apps.get_model("search_mcp", "Product")
-    tcins = [str(item["id"]) for item in json.loads(CATALOG.read_text(encoding="utf-8"))]
+    tcins = [str(item["id"]) for item in json.loads(SNAPSHOT.read_text(encoding="utf-8"))]
     Product.objects.filter(tcin__in=tcins).delete()
 
 

@@ -31,7 +31,7 @@ async def test_it_returns_ten_products_a_page_with_cents_and_absolute_image_urls
     found = result.structured_content
 
     assert found["query"] == "fitbit" and found["page"] == 1
-    assert len(found["products"]) == 10
+    assert len(found["products"]) == found["page_size"] == 10  # the carousel counts "Showing 1-10" from it
     assert found["total_results"] > 10 and found["has_more"] is True and found["stale"] is False
     for product in found["products"]:
         assert set(product) == {

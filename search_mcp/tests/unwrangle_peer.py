@@ -2,8 +2,7 @@
 
 It is a test peer, not a mock: the app's real httpx client talks to it over a socket, exactly as
 it would talk to https://data.unwrangle.com. Responses follow the format captured from the real
-service (envelope, product objects, 2.5 credits a call); see
-`../shared/reference/seed-origin.md` section 5. Error bodies for 401/403 follow the shape clients
+service (envelope, product objects, 2.5 credits a call). Error bodies for 401/403 follow the shape clients
 read (`{"success": false, "message": ...}`); Unwrangle does not document them.
 
     with running_peer() as peer:

@@ -1,11 +1,14 @@
-"""Widgets follow the host's theme live, and look right in both (screenshots on every run)."""
+"""Widgets follow the host's theme live, and look right in both (screenshots on every run); the engine's
+styles are brand-neutral and the project's theme gives them Target's look."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mcp_engine.widgets import runtime_block
 from tests.browser.driver import Playground
 from tests.browser.widget_cases import WidgetCase
 
@@ -51,3 +54,51 @@ def test_it_follows_a_live_theme_switch(
         f"([bg, fg]) => String({ROOT_COLOURS}) === [bg, fg].join()",
         arg=[light_background, light_text],
     )
+
+
+SAMPLE = '<main class="card"><a href="#x">Details</a> <button type="button" class="btn btn-primary">Pay</button></main>'
+LOOK = """async theme => {
+  document.documentElement.dataset.theme = theme;
+  const style = (selector) => getComputedStyle(document.querySelector(selector));
+  style('.btn-primary').backgroundColor;  // starts the colour transitions, so that we can wait for their end
+  await Promise.all(document.getAnimations().map((animation) => animation.finished));
+  return {
+    accent: style('.btn-primary').backgroundColor,
+    onAccent: style('.btn-primary').color,
+    link: style('a').color,
+    font: style('html').fontFamily,
+  };
+}"""
+
+
+def look(browser: Any, theme_template: str, settings: Any) -> dict[str, dict[str, str]]:
+    """How a sample widget looks in light and dark, with `theme_template` as the project's theme."""
+    settings.MCP_WIDGET_THEME = theme_template
+    page = browser.new_page()
+    try:
+        page.set_content(f"<!doctype html><html><head>{runtime_block()}</head><body>{SAMPLE}</body></html>")
+        return {theme: page.evaluate(LOOK, theme) for theme in ("light", "dark")}
+    finally:
+        page.close()
+
+
+def test_the_engine_styles_are_brand_neutral(browser: Any, settings: Any) -> None:
+    neutral = look(browser, "", settings)
+
+    assert neutral["light"] == {
+        "accent": "rgb(31, 31, 31)",
+        "onAccent": "rgb(255, 255, 255)",
+        "link": "rgb(31, 31, 31)",
+        "font": "system-ui, sans-serif",
+    }
+    assert neutral["dark"]["accent"] == neutral["dark"]["link"] == "rgb(242, 242, 242)"
+
+
+def test_the_project_theme_gives_widgets_target_red_and_fonts(browser: Any, settings: Any) -> None:
+    themed = look(browser, "widgets/theme.css", settings)
+
+    assert themed["light"]["accent"] == themed["dark"]["accent"] == "rgb(204, 0, 0)"
+    assert themed["light"]["onAccent"] == "rgb(255, 255, 255)"
+    # Red text is lighter on the dark background, to keep 4.5:1.
+    assert (themed["light"]["link"], themed["dark"]["link"]) == ("rgb(204, 0, 0)", "rgb(255, 122, 122)")
+    assert "DejaVu Sans" in themed["light"]["font"]
