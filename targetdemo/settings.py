@@ -7,6 +7,7 @@ channel layer. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -43,6 +44,16 @@ MCP_ALLOWED_ORIGINS = env_origin_list(
     [PUBLIC_BASE_URL, "http://localhost:8000", "http://127.0.0.1:8000"],
 )
 MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
+# Which MCP server answers on which path: the one list of endpoints.
+MCP_SERVERS = {
+    "mcp": "auth_mcp.tools.server",
+    "mcp2": "search_mcp.tools.server",
+    "mcp3": "checkout_mcp.tools.server",
+    "mcp4": "membership_mcp.tools.server",
+}
+if MCP_CONFORMANCE_FIXTURES:
+    # Fixtures for the official conformance suite and the widget tests; never in production.
+    MCP_SERVERS["mcp-conformance"] = "mcp_engine.conformance.server"
 MCP_MAX_BODY_BYTES = env_int("MCP_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
 MCP_SESSION_TTL_SECONDS = env_int("MCP_SESSION_TTL_SECONDS", 24 * 3600, minimum=60)
 MCP_SSE_KEEPALIVE_SECONDS = env_int("MCP_SSE_KEEPALIVE_SECONDS", 15, minimum=1)
@@ -110,7 +121,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": database_from_url("DATABASE_URL")
     or {
         "ENGINE": "django.db.backends.sqlite3",
@@ -241,7 +252,13 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, and Unwrangle's key travels in the query string.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:
@@ -288,8 +305,6 @@ UNWRANGLE_RETRY_BACKOFF_MS = env_int("UNWRANGLE_RETRY_BACKOFF_MS", 500)
 # upstream is down (marked stale). 0 disables the fresh cache.
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 600)
 SEARCH_STALE_SECONDS = env_int("SEARCH_STALE_SECONDS", 24 * 3600, minimum=60)
-# httpx logs every request URL at INFO, and Unwrangle's key travels in the query string.
-LOGGING["loggers"].update({"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}})
 
 # Checkout and membership (checkout_mcp, membership_mcp) --------------------------------------------
 from decimal import Decimal, InvalidOperation  # noqa: E402 - kept with the only settings that use it
