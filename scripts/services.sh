@@ -9,7 +9,6 @@ set -euo pipefail
 
 postgres="${SERVICES_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 redis_url="${SERVICES_REDIS_URL:-redis://127.0.0.1:6379/13}"
-redis_db="${redis_url##*/}"
 
 ensure() {
   if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
@@ -37,12 +36,13 @@ case "${1:-}" in
     prefix="targetdemo-ci-${run_id}"
     psql "${postgres}/postgres" -q -c "CREATE DATABASE ${database}"
     cleanup() {
-      psql "${postgres}/postgres" -q -c "DROP DATABASE IF EXISTS ${database} WITH (FORCE)" \
+      PGOPTIONS="--client-min-messages=warning" psql "${postgres}/postgres" -q \
+        -c "DROP DATABASE IF EXISTS ${database} WITH (FORCE)" \
         -c "DROP DATABASE IF EXISTS test_${database} WITH (FORCE)"
-      redis-cli -u "${redis_url}" --scan --pattern "${prefix}*" | xargs -r redis-cli -n "${redis_db}" del >/dev/null
+      redis-cli -u "${redis_url}" --scan --pattern "${prefix}*" | xargs -r redis-cli -u "${redis_url}" del >/dev/null
     }
     trap cleanup EXIT
-    echo "services: PostgreSQL database ${database} and Redis keys ${prefix}* on db ${redis_db}"
+    echo "services: PostgreSQL database ${database}, Redis keys ${prefix}* at ${redis_url}"
     DATABASE_URL="${postgres}/${database}" REDIS_URL="${redis_url}" CACHE_KEY_PREFIX="${prefix}" "$@"
     ;;
   *)
