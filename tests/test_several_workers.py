@@ -40,6 +40,8 @@ ACCEPT = "application/json, text/event-stream"
 MODERN = "2026-07-28"
 COTTON_ROUNDS = "31508397"  # 2.49
 NOTEBOOK = "42191994"  # 4.29
+# A bound on waiting for a stream event, for a hang; a loaded machine can take seconds.
+EVENT_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +203,7 @@ def test_a_2024_sse_stream_on_one_worker_gets_answers_to_posts_sent_to_the_other
     events: Queue[tuple[str, str]] = Queue()
     stop = threading.Event()
     threading.Thread(target=read_events, args=(f"{stream_on}/mcp3", events, stop), daemon=True).start()
-    kind, endpoint = events.get(timeout=15)
+    kind, endpoint = events.get(timeout=EVENT_SECONDS)
     assert kind == "endpoint" and endpoint.startswith("/mcp3/messages?sessionId=")
     init = {"protocolVersion": "2024-11-05", "capabilities": {}, "clientInfo": {"name": "round-robin", "version": "1"}}
     sent = [
@@ -221,7 +223,7 @@ def test_a_2024_sse_stream_on_one_worker_gets_answers_to_posts_sent_to_the_other
     try:
         while len(answers) < 3:
             try:
-                kind, data = events.get(timeout=15)
+                kind, data = events.get(timeout=EVENT_SECONDS)
             except Empty:
                 pytest.fail(f"only {len(answers)} of 3 answers reached the stream on {stream_on}")
             if kind == "message":
