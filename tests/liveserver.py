@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,6 +48,7 @@ RESULT_MARKER = "RESULT:"
 # Generous: these bound a wait for an event on a loaded 2-core machine, they are not timings.
 START_SECONDS = 90.0
 LOG_SECONDS = 30.0
+T = TypeVar("T")
 
 
 class Logged:
@@ -65,15 +66,14 @@ class Logged:
             text = self.log()
             return text if _found(wanted, text) else None
 
-        text: str = until(seen, f"{wanted!r} in {self.log_path.name}", timeout, self.log)
-        return text
+        return until(seen, f"{wanted!r} in {self.log_path.name}", timeout, self.log)
 
 
 def _found(wanted: str | re.Pattern[str], text: str) -> bool:
     return wanted in text if isinstance(wanted, str) else wanted.search(text) is not None
 
 
-def until(check: Callable[[], Any], what: str, timeout: float, context: Callable[[], str] = str) -> Any:
+def until(check: Callable[[], T | None], what: str, timeout: float, context: Callable[[], str] = str) -> T:
     """Poll `check` until it returns something truthy, and return that; fail naming `what` at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
@@ -92,11 +92,6 @@ class LiveServer(Logged):
     process: subprocess.Popen[bytes]
     env: dict[str, str]
     log_path: Path
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
 
     def metric(self, name: str, **labels: str) -> float:
         """One sample of /metrics as Prometheus reads it (0 when absent), e.g. metric("x_total", reason="timeout")."""
