@@ -4,9 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-# The CI leg against real services: a throwaway database on the machine's PostgreSQL and Redis.
-SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/targetdemo_ci
-SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/13
 
 .PHONY: run test test-embedded test-services bench install install-test lint
 
@@ -35,10 +32,16 @@ run: install
 test: install-test
 	$(PY) -m pytest
 
-## The same suite with PostgreSQL as the database and Redis as cache and channel layer.
+## The same suite with PostgreSQL as the database and Redis as cache and channel layer, on a
+## database and a key prefix of this run's own (scripts/services.sh).
 test-services: install-test
-	scripts/services.sh ensure "$(SERVICES_DATABASE_URL)" "$(SERVICES_REDIS_URL)"
-	DATABASE_URL="$(SERVICES_DATABASE_URL)" REDIS_URL="$(SERVICES_REDIS_URL)" $(PY) -m pytest
+	scripts/services.sh run $(PY) -m pytest
+
+## ruff (lint and format) and mypy (with the Django and DRF plugins) over the whole tree.
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 ## Throughput and latency against the official SDK's server (BENCH_SMOKE=1 for a quick check).
 bench: install-test

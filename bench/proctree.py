@@ -26,7 +26,8 @@ def tree(root: int) -> list[int]:
 def rss_cpu(root: int) -> tuple[int, float, int]:
     """(RSS in KB, CPU seconds, number of processes) of root and its descendants."""
     tick = os.sysconf("SC_CLK_TCK")
-    rss = cpu = n = 0
+    rss = n = 0
+    cpu = 0.0
     for p in tree(root):
         try:
             with open(f"/proc/{p}/status") as f:

@@ -52,11 +52,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 REFERENCE = HERE / "reference"
 BIN = Path(sys.executable).parent
+# One result record (a load run, an SSE step, a report row) as JSON carries it.
+Row = dict[str, Any]
 sys.path.insert(0, str(HERE))
 import mcp_req  # noqa: E402
 from proctree import rss_cpu  # noqa: E402
@@ -336,7 +339,7 @@ def request_files(tmp: Path, tool: str = TOOL, args: str = "{}") -> tuple[Path, 
     return body, out.getvalue().strip()
 
 
-def verify(url: str, body: Path, headers: str, tmp: Path) -> dict:
+def verify(url: str, body: Path, headers: str, tmp: Path) -> Row:
     req = urllib.request.Request(url, data=body.read_bytes(), method="POST")
     req.add_header("Content-Type", "application/json")
     req.add_header("Accept", "application/json, text/event-stream")
@@ -359,12 +362,12 @@ def verify(url: str, body: Path, headers: str, tmp: Path) -> dict:
     text = buf.getvalue().strip()
     if rc != 0:
         raise RuntimeError(f"verification failed: {text}")
-    digest = json.loads(text[3:])
+    digest: Row = json.loads(text[3:])
     digest["body"] = raw.decode("utf-8", "replace")[:600]
     return digest
 
 
-def wrk(url: str, conns: int, seconds: int, body: Path, headers: str, out: Path) -> dict:
+def wrk(url: str, conns: int, seconds: int, body: Path, headers: str, out: Path) -> Row:
     pin = ["taskset", "-c", WRK_CPU] if WRK_CPU else []
     env = dict(os.environ, MCP_BODY_FILE=str(body), MCP_HEADERS=headers, WRK_JSON_OUT=str(out))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -375,20 +378,23 @@ def wrk(url: str, conns: int, seconds: int, body: Path, headers: str, out: Path)
         stdout=subprocess.DEVNULL,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run = json.loads(out.read_text())
+    run: Row = json.loads(out.read_text())
     run["wrk_cpu_s"] = round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2)
     return run
 
 
-def load_all(servers: list[Server], results: Path, tmp: Path) -> tuple[list[dict], list[str]]:
+def load_all(servers: list[Server], results: Path, tmp: Path) -> tuple[list[Row], list[str]]:
     """Start every server at once (all pinned to the server CPU; idle ones cost nothing), then interleave:
     for each concurrency, a warm-up of each, then REPS rounds that run each server once in turn, so that
     drift on a shared machine hits every server alike and the ratios stay fair."""
     running: dict[str, Running] = {}
-    digests: dict[str, dict] = {}
+    digests: dict[str, Row] = {}
     failed: list[str] = []
     req = {s.label: request_files(tmp, s.tool, s.args) for s in servers}
-    proc = lambda s: running[s.on or s.label]
+
+    def proc(s: Server) -> Running:
+        return running[s.on or s.label]
+
     try:
         for server in servers:
             try:
@@ -419,7 +425,7 @@ def load_all(servers: list[Server], results: Path, tmp: Path) -> tuple[list[dict
                 body, headers = req[server.label]
                 wrk(server.url, c, WARMUP, body, headers, tmp / "warm.json")
                 rss[server.label] = rss_cpu(proc(server).pid)[0]
-            runs: dict[str, list[dict]] = {s.label: [] for s in live}
+            runs: dict[str, list[Row]] = {s.label: [] for s in live}
             for _ in range(REPS):
                 for server in live:
                     body, headers = req[server.label]
@@ -431,7 +437,10 @@ def load_all(servers: list[Server], results: Path, tmp: Path) -> tuple[list[dict
                     runs[server.label].append(run)
             for server in live:
                 rs = runs[server.label]
-                med = lambda k: statistics.median(r[k] for r in rs)
+
+                def med(key: str, rs: list[Row] = rs) -> float:
+                    return float(statistics.median(r[key] for r in rs))
+
                 errors = sum(
                     r["bad_status"] + r["bad_body"] + r["err_status"] + r["err_timeout"] + r["err_connect"] for r in rs
                 )
@@ -471,7 +480,7 @@ def load_all(servers: list[Server], results: Path, tmp: Path) -> tuple[list[dict
             r.stop()
 
 
-def sse_one(server: Server, results: Path) -> dict | None:
+def sse_one(server: Server, results: Path) -> Row | None:
     log(f"=== {server.label}: {' '.join(server.command())}")
     running = Running(server, results / "logs")
     try:
@@ -497,7 +506,7 @@ def sse_one(server: Server, results: Path) -> dict | None:
         log(p.stderr.strip())
         if p.returncode != 0:
             return None
-        out = json.loads(p.stdout.strip().splitlines()[-1])
+        out: Row = json.loads(p.stdout.strip().splitlines()[-1])
         out["label"], out["kind"], out["asgi"] = server.label, server.kind, server.asgi
         out["server_alive"] = running.proc.poll() is None
         running.logfile.flush()
@@ -510,10 +519,10 @@ def sse_one(server: Server, results: Path) -> dict | None:
         running.stop()
 
 
-def versions() -> dict:
+def versions() -> Row:
     from importlib.metadata import PackageNotFoundError, version
 
-    pkgs = {}
+    pkgs: dict[str, str | None] = {}
     for name in (
         "Django",
         "channels",
@@ -566,7 +575,7 @@ def fmt(x: float, nd: int = 0) -> str:
     return f"{x:,.{nd}f}"
 
 
-def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict | None = None) -> str:
+def report(rows: list[Row], sse: list[Row], v: Row, mode: str, widget: Row | None = None) -> str:
     by = {(r["label"], r["conns"]): r for r in rows}
     conns = sorted({r["conns"] for r in rows})
     out = []
@@ -629,7 +638,7 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
             line += f" {r['rps'] / best['rps']:.2f}x |" if best else " - |"
         rs = [by[(label, c)] for c in conns if (label, c) in by]
         e, sdk_e = eff(label), eff(f"sdk-{any_r['asgi']}")
-        line += f" {fmt(e)} | {f'{e / sdk_e:.2f}x' if sdk_e else '-'} |"
+        line += f" {fmt(e)} | {f'{e / sdk_e:.2f}x' if sdk_e else '-'} |" if e is not None else " - | - |"
         line += (
             f" {max(r['rss_mb'] for r in rs):.0f} | {max(r['server_cpu_util'] for r in rs):.2f} | "
             f"{max(r['wrk_cpu_util'] for r in rs):.2f} | {sum(r['errors'] for r in rs)} |"
@@ -654,7 +663,7 @@ def report(rows: list[dict], sse: list[dict], v: dict, mode: str, widget: dict |
 
     def throughput(name: str, ours_label: str, base_label: str | None, c: int, goal: float) -> None:
         ours, base = by.get((ours_label, c)), by.get((base_label, c)) if base_label else None
-        if not ours or not base:
+        if not ours or not base or base_label is None:
             return
         rr = ours["rps"] / base["rps"]
         eo, eb = eff_at(ours_label, c), eff_at(base_label, c)
@@ -921,7 +930,7 @@ def profile(results: Path, tmp: Path) -> None:
 
 
 def summarise_profile(path: Path, title: str, top: int = 25) -> str:
-    stacks = []
+    stacks: list[tuple[list[str], int]] = []
     for line in path.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
         if stack:
@@ -951,19 +960,22 @@ def summarise_profile(path: Path, title: str, top: int = 25) -> str:
     incl: dict[str, int] = {}
     pkg: dict[str, int] = {}
     threads: dict[str, int] = {}
-    for frames, n in stacks:
+    for frames, samples in stacks:
         thread = frames[0] if frames and frames[0].startswith("thread") else "?"
-        threads[thread] = threads.get(thread, 0) + n
+        threads[thread] = threads.get(thread, 0) + samples
         real = [f for f in frames if "(" in f]
         if not real:
             continue
         leaf = short(real[-1])
-        self_t[leaf] = self_t.get(leaf, 0) + n
+        self_t[leaf] = self_t.get(leaf, 0) + samples
         p = package(real[-1])
-        pkg[p] = pkg.get(p, 0) + n
+        pkg[p] = pkg.get(p, 0) + samples
         for f in {short(f) for f in real}:
-            incl[f] = incl.get(f, 0) + n
-    pct = lambda n: f"{100 * n / total:.1f} %"
+            incl[f] = incl.get(f, 0) + samples
+
+    def pct(count: int) -> str:
+        return f"{100 * count / total:.1f} %"
+
     out = [f"### Profile: {title}", "", f"{total} samples (py-spy, 250 Hz, non-blocking, all threads).", ""]
     out += ["Samples by thread:", ""] + [f"- {k}: {pct(v)}" for k, v in sorted(threads.items(), key=lambda x: -x[1])]
     out += ["", "Self time by package (leaf frame's package):", "", "| package | self |", "|---|---:|"]
@@ -992,7 +1004,7 @@ def raise_fd_limit() -> int:
     return hard
 
 
-def widget_render(results: Path) -> dict | None:
+def widget_render(results: Path) -> Row | None:
     log("=== widget render (bench/widget_render.py)")
     p = subprocess.run(
         [sys.executable, str(HERE / "widget_render.py"), "--results", str(results)],
@@ -1003,7 +1015,8 @@ def widget_render(results: Path) -> dict | None:
     log(p.stderr.strip()[-3000:])
     if p.returncode != 0 or not p.stdout.strip():
         return None
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    rendered: Row = json.loads(p.stdout.strip().splitlines()[-1])
+    return rendered
 
 
 def main() -> int:
@@ -1012,11 +1025,11 @@ def main() -> int:
         return 1
     if os.environ.get("BENCH_REPORT_FROM"):  # re-render the report (and docs) from a finished run's raw results
         src = Path(os.environ["BENCH_REPORT_FROM"]).resolve()
-        jl = (
-            lambda n: [json.loads(x) for x in (src / n).read_text().splitlines() if x.strip()]
-            if (src / n).exists()
-            else []
-        )
+
+        def jl(name: str) -> list[Row]:
+            path = src / name
+            return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+
         widget = json.loads((src / "widget.json").read_text()) if (src / "widget.json").exists() else None
         rows = jl("load.jsonl")
         global DURATION, REPS
@@ -1045,7 +1058,7 @@ def main() -> int:
     with open(results / "load.jsonl", "a") as f:
         for r in rows:
             f.write(json.dumps(r) + "\n")
-    sse: list[dict] = []
+    sse: list[Row] = []
     if RUN_SSE:
         for server in SSE_SERVERS:
             if not ONLY.search(server.label) or server.asgi not in STREAM_ASGI:

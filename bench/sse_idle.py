@@ -24,6 +24,7 @@ import os
 import resource
 import sys
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -71,7 +72,15 @@ async def read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> by
     return b""
 
 
-async def exchange(reader, writer, host, port, path, body: bytes, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+async def exchange(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    host: str,
+    port: int,
+    path: str,
+    body: bytes,
+    headers: dict[str, str],
+) -> tuple[int, dict[str, str], bytes]:
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
@@ -107,9 +116,9 @@ async def hold(host: str, port: int, path: str, s: Stream, mode: str = "legacy")
             extra = f"Mcp-Session-Id: {sid}\r\nMCP-Protocol-Version: 2025-11-25\r\n"
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n{extra}\r\n".encode())
         await writer.drain()
-        status = await reader.readline()
-        if b" 200 " not in status:
-            s.failed = f"status {status!r}"
+        status_line = await reader.readline()
+        if b" 200 " not in status_line:
+            s.failed = f"status {status_line!r}"
             s.ready.set()
             return
         while (await reader.readline()) not in (b"\r\n", b"\n", b""):
@@ -181,7 +190,7 @@ async def main() -> None:
     await asyncio.gather(*wt, return_exceptions=True)
     await asyncio.sleep(a.settle)
     base = rss_cpu(a.pid)[0]
-    result: dict = {
+    result: dict[str, Any] = {
         "url": a.url,
         "mode": a.mode,
         "rss_mb_idle": round(base / 1024, 1),
@@ -197,7 +206,7 @@ async def main() -> None:
         await task
 
     streams: list[Stream] = []
-    tasks: list[asyncio.Task] = []
+    tasks: list[asyncio.Task[None]] = []
     prev_rss, prev_held = base, 0
     for target in [int(x) for x in a.steps.split(",")]:
         t0 = time.monotonic()
@@ -255,10 +264,11 @@ async def main() -> None:
             )
             writer.close()
             ok = code == 200 and b'"tools"' in raw
+            outcome: int | str = code
         except (TimeoutError, OSError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
-            code, ok = f"{type(exc).__name__}: {exc}", False
+            outcome, ok = f"{type(exc).__name__}: {exc}", False
         result["mcp_check"] = {
-            "post_status": code,
+            "post_status": outcome,
             "answered_on_stream": ok,
             "latency_ms": round((time.monotonic() - t0) * 1000, 1),
         }

@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -193,7 +194,7 @@ def main() -> int:
             time.sleep(0.1)
         from playwright.sync_api import sync_playwright
 
-        out: dict = {"widgets": [], "loadavg": os.getloadavg()[0]}
+        out: dict[str, Any] = {"widgets": [], "loadavg": os.getloadavg()[0]}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             out["chromium"] = browser.version

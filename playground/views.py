@@ -2,8 +2,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-# The MCP endpoints the playground can connect to, in picker order.
-ENDPOINTS = ("/mcp", "/mcp2", "/mcp3", "/mcp4", "/mcp-conformance")
+from mcp_engine.registry import mounted_servers
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -11,4 +10,5 @@ def index(request: HttpRequest) -> HttpResponse:
     if not settings.DEBUG and not request.user.is_staff:
         # 404 rather than 403 or a login redirect: the page's existence is not advertised.
         raise Http404
-    return render(request, "playground/index.html", {"endpoints": ENDPOINTS})
+    # The endpoint picker offers every mounted MCP server, in the registry's order.
+    return render(request, "playground/index.html", {"endpoints": [f"/{path}" for path in mounted_servers()]})

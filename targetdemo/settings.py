@@ -7,6 +7,7 @@ channel layer. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -128,7 +129,7 @@ TEMPLATES = [
 # Target's colours and fonts, inlined into every widget after the engine's brand-neutral styles.
 MCP_WIDGET_THEME = "widgets/theme.css"
 
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": database_from_url("DATABASE_URL")
     or {
         "ENGINE": "django.db.backends.sqlite3",
@@ -262,7 +263,13 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, and Unwrangle's key travels in the query string.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:
@@ -309,8 +316,6 @@ UNWRANGLE_RETRY_BACKOFF_MS = env_int("UNWRANGLE_RETRY_BACKOFF_MS", 500)
 # upstream is down (marked stale). 0 disables the fresh cache.
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 600)
 SEARCH_STALE_SECONDS = env_int("SEARCH_STALE_SECONDS", 24 * 3600, minimum=60)
-# httpx logs every request URL at INFO, and Unwrangle's key travels in the query string.
-LOGGING["loggers"].update({"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}})
 
 # Checkout and membership (checkout_mcp, membership_mcp) --------------------------------------------
 from decimal import Decimal, InvalidOperation  # noqa: E402 - kept with the only settings that use it

@@ -21,8 +21,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation.modes import GenerationMode
 
-from checkout_mcp.tests.shop import PASSWORD, call, create_shoppers, new_session, priya, sign_in
-from tests.liveserver import LiveServer, live_server
+from tests.liveserver import LiveServer, call_tool, live_server, signed_in_session, start_session
+from tests.personas import PRIYA, create_in
 
 MAX_EXAMPLES = 60
 COTTON_ROUNDS = "31508397"
@@ -44,15 +44,15 @@ def api_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="module")
 async def sessions(api_live: LiveServer) -> dict[str, list[str]]:
     """Real sessionIds to put into generated bodies: anonymous ones, and signed-in ones with a cart."""
-    person = priya()
-    create_shoppers(api_live, person)
-    anonymous = [await new_session(api_live) for _ in range(6)]
-    shopping = [await sign_in(api_live, person) for _ in range(3)]
+    person = PRIYA.fresh()
+    create_in(api_live, person)
+    anonymous = [await start_session(api_live) for _ in range(6)]
+    shopping = [await signed_in_session(api_live, person) for _ in range(3)]
     for session_id in shopping:
         for product in (COTTON_ROUNDS, NOTEBOOK):
-            added = await call(api_live, "mcp3", "add-to-cart", {"sessionId": session_id, "productId": product})
+            added = await call_tool(api_live, "/mcp3", "add-to-cart", {"sessionId": session_id, "productId": product})
             assert not added.is_error, added.content
-    return {"anonymous": anonymous, "shopping": shopping, "credentials": [person.email, PASSWORD]}
+    return {"anonymous": anonymous, "shopping": shopping, "credentials": [person.email, person.password]}
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_production_serves_the_schema_to_staff_only(tmp_path: Path) -> None:
         "SECURE_SSL_REDIRECT": "0",
         "DEMO_MODE": "0",
     }
-    with live_server(tmp_path, **production) as server:
+    with live_server(tmp_path, production) as server:
         assert httpx.get(f"{server.url}/api/schema/").status_code == 403
-    with live_server(tmp_path, migrated=True, API_SCHEMA_PUBLIC="1", **production) as server:
+    with live_server(tmp_path, production, migrated=True, API_SCHEMA_PUBLIC="1") as server:
         assert httpx.get(f"{server.url}/api/schema/").status_code == 200

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
-import httpx
 import pytest
 from mcp import Client
 
-from tests.journeys import sign_in, start_session
-from tests.liveserver import LiveServer, live_server
+from tests.liveserver import LiveServer, live_server, sign_in, start_session, until
 
 
 @pytest.fixture(scope="module")
@@ -19,25 +18,27 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield server
 
 
-def counter(server: LiveServer, series: str) -> float:
-    for row in httpx.get(f"{server.url}/metrics").text.splitlines():
-        if row.startswith(series + " "):
-            return float(row.rsplit(" ", 1)[1])
-    return 0.0
+def every_tool_call_has_its_access_line(server: LiveServer) -> list[dict[str, Any]] | None:
+    log = server.log()
+    lines = [line for line in log[: log.rfind("\n") + 1].splitlines() if line.strip()]  # whole lines only
+    records = [json.loads(line) for line in lines]  # every line is JSON, or this raises
+    accessed = {record["request_id"] for record in records if record["logger"] == "targetdemo.access"}
+    calls = {record["request_id"] for record in records if record["logger"] == "mcp_engine.calls"}
+    return records if calls <= accessed else None
 
 
 async def test_a_journey_is_logged_as_json_lines_with_request_ids(logged: LiveServer) -> None:
-    calls = 'mcp_tool_calls_total{outcome="ok",server="target-auth",tool="get-target-auth-status"}'
-    before = counter(logged, calls)
+    calls = {"server": "target-auth", "tool": "get-target-auth-status", "outcome": "ok"}
+    before = logged.metric("mcp_tool_calls_total", **calls)
     session_id = await start_session(logged)
     sign_in(logged, session_id)
     async with Client(f"{logged.url}/mcp") as client:
         status = await client.call_tool("get-target-auth-status", {"sessionId": session_id})
     assert status.structured_content["authenticated"] is True
-    assert counter(logged, calls) == before + 1
+    assert logged.metric("mcp_tool_calls_total", **calls) == before + 1
 
-    lines = [line for line in logged.log().splitlines() if line.strip()]
-    records = [json.loads(line) for line in lines]  # every line is JSON, or this raises
+    # An access line is written once its answer has gone out: wait for the last one's.
+    records = until(lambda: every_tool_call_has_its_access_line(logged), "access line for every tool call", 30)
     access = [record for record in records if record["logger"] == "targetdemo.access"]
     paths = {record["path"] for record in access}
     assert {"/mcp", "/api/session/authenticate", "/api/session/verify"} <= paths

@@ -1,7 +1,7 @@
 """Three workers behind a load balancer without stickiness, and one of them killed mid-journey.
 
 `manage.py serve_workers --workers 3` (uvicorn, the production server) runs on consecutive ports
-over a fresh PostgreSQL database and a Redis database. One client sends its requests to the
+over a fresh PostgreSQL database of the run's own and Redis (under the run's key prefix). One client sends its requests to the
 workers in turn, as a round-robin balancer does, in each protocol generation: 2026-07-28 stateless
 POSTs, a 2025 Streamable HTTP session (initialize on one worker, calls on the others, DELETE on
 another) and a 2024-11-05 SSE stream on one worker with its POSTs sent to the others. Then a
@@ -15,159 +15,49 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import random
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.journeys import LAUREN
-from tests.liveserver import ROOT, migrate, server_env
-from tests.services import POSTGRES_MISSING, REDIS_MISSING, postgres_url, redis_url
+from tests.liveserver import Workers, serve_workers
+from tests.personas import LAUREN
+from tests.services import POSTGRES_MISSING, REDIS_MISSING, fresh_database, postgres_url, redis_url
 
 pytestmark = [
     pytest.mark.skipif(redis_url() is None, reason=REDIS_MISSING),
     pytest.mark.skipif(postgres_url() is None, reason=POSTGRES_MISSING),
-    pytest.mark.skipif(
-        not (shutil.which("psql") and shutil.which("redis-cli")),
-        reason="scripts/services.sh needs psql and redis-cli to prepare a fresh database",
-    ),
 ]
 
 WORKERS = 3
-DATABASE = "targetdemo_workers"
-REDIS_DB = "12"
 ACCEPT = "application/json, text/event-stream"
 MODERN = "2026-07-28"
 COTTON_ROUNDS = "31508397"  # 2.49
 NOTEBOOK = "42191994"  # 4.29
-
-
-def consecutive_free_ports(count: int) -> int:
-    # Below Linux's ephemeral range (32768+), where outgoing connections cannot take them meanwhile.
-    for _ in range(50):
-        first = random.randrange(20000, 32000 - count)
-        try:
-            sockets = []
-            for port in range(first, first + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
-
-
-def with_path(url: str, path: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-
-
-@dataclass
-class Cluster:
-    urls: list[str]
-    pids: dict[int, int]  # port -> pid
-    env: dict[str, str]
-    log_path: Path
-    live: list[int] = field(default_factory=list)  # indexes in rotation
-    turns: Iterator[int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.live = list(range(len(self.urls)))
-        self.turns = itertools.cycle(range(len(self.urls)))
-
-    def next(self) -> str:
-        """The next worker in rotation: what a round-robin load balancer picks."""
-        while True:
-            index = next(self.turns)
-            if index in self.live:
-                return self.urls[index]
-
-    def kill(self, url: str) -> int:
-        """SIGKILL the worker at `url` and take it out of rotation, as the balancer's health check would."""
-        index = self.urls.index(url)
-        pid = self.pids[urlsplit(url).port or 0]
-        os.kill(pid, signal.SIGKILL)
-        self.live.remove(index)
-        return pid
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+# A bound on waiting for a stream event, for a hang; a loaded machine can take seconds.
+EVENT_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    directory = tmp_path_factory.mktemp("workers")
-    database_url = with_path(postgres_url() or "", f"/{DATABASE}")
-    cache_url = with_path(redis_url() or "", f"/{REDIS_DB}")
-    subprocess.run(
-        [str(ROOT / "scripts/services.sh"), "ensure", database_url, cache_url], check=True, capture_output=True
-    )
-    first = consecutive_free_ports(WORKERS)
-    env = server_env(
-        directory,
-        first,
-        DATABASE_URL=database_url,
-        REDIS_URL=cache_url,
-        MCP_SSE_KEEPALIVE_SECONDS="1",
-        MCP_CONFORMANCE_FIXTURES="0",
-    )
-    migrate(env)
-    log_path = directory / "serve_workers.log"
-    with open(log_path, "wb") as log:
-        supervisor = subprocess.Popen(
-            [sys.executable, "manage.py", "serve_workers", "--workers", str(WORKERS), "--port", str(first)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    urls = [f"http://127.0.0.1:{port}" for port in range(first, first + WORKERS)]
-    try:
-        for url in urls:
-            wait_for(url, supervisor, log_path)
-        pids = {int(port): int(pid) for pid, port in re.findall(r"pid (\d+) port (\d+) started", log_path.read_text())}
-        assert len(pids) == WORKERS, log_path.read_text()
-        yield Cluster(urls=urls, pids=pids, env=env, log_path=log_path)
-    finally:
-        supervisor.send_signal(signal.SIGTERM)
-        try:
-            supervisor.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            supervisor.kill()
-            supervisor.wait(timeout=10)
-
-
-def wait_for(url: str, supervisor: subprocess.Popen[bytes], log_path: Path, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if supervisor.poll() is not None:
-            raise RuntimeError(f"serve_workers exited:\n{log_path.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer /healthz in {timeout}s:\n{log_path.read_text(errors='replace')}")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
+    with (
+        fresh_database("workers") as database_url,
+        serve_workers(
+            tmp_path_factory.mktemp("workers"),
+            WORKERS,
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url() or "",
+            MCP_SSE_KEEPALIVE_SECONDS="1",
+            MCP_CONFORMANCE_FIXTURES="0",
+        ) as workers,
+    ):
+        yield workers
 
 
 # -- the three protocol generations, by hand so that each request goes where the test says --------
@@ -272,7 +162,7 @@ def read_events(url: str, events: Queue[tuple[str, str]], stop: threading.Event)
 # -- the tests ---------------------------------------------------------------------------------------
 
 
-def test_stateless_2026_requests_go_to_any_worker(cluster: Cluster) -> None:
+def test_stateless_2026_requests_go_to_any_worker(cluster: Workers) -> None:
     served_by = []
     for _ in range(WORKERS * 2):
         base = cluster.next()
@@ -294,7 +184,7 @@ def test_stateless_2026_requests_go_to_any_worker(cluster: Cluster) -> None:
     assert set(served_by) == set(cluster.urls)
 
 
-def test_a_2025_session_is_initialized_used_and_deleted_on_different_workers(cluster: Cluster) -> None:
+def test_a_2025_session_is_initialized_used_and_deleted_on_different_workers(cluster: Workers) -> None:
     session = StreamableSession("/mcp")
     first, second, third = cluster.next(), cluster.next(), cluster.next()
     assert session.initialize(first)["serverInfo"]["name"] == "target-auth"
@@ -308,12 +198,12 @@ def test_a_2025_session_is_initialized_used_and_deleted_on_different_workers(clu
     assert ended.status_code == 404
 
 
-def test_a_2024_sse_stream_on_one_worker_gets_answers_to_posts_sent_to_the_others(cluster: Cluster) -> None:
+def test_a_2024_sse_stream_on_one_worker_gets_answers_to_posts_sent_to_the_others(cluster: Workers) -> None:
     stream_on = cluster.next()
     events: Queue[tuple[str, str]] = Queue()
     stop = threading.Event()
     threading.Thread(target=read_events, args=(f"{stream_on}/mcp3", events, stop), daemon=True).start()
-    kind, endpoint = events.get(timeout=15)
+    kind, endpoint = events.get(timeout=EVENT_SECONDS)
     assert kind == "endpoint" and endpoint.startswith("/mcp3/messages?sessionId=")
     init = {"protocolVersion": "2024-11-05", "capabilities": {}, "clientInfo": {"name": "round-robin", "version": "1"}}
     sent = [
@@ -333,7 +223,7 @@ def test_a_2024_sse_stream_on_one_worker_gets_answers_to_posts_sent_to_the_other
     try:
         while len(answers) < 3:
             try:
-                kind, data = events.get(timeout=15)
+                kind, data = events.get(timeout=EVENT_SECONDS)
             except Empty:
                 pytest.fail(f"only {len(answers)} of 3 answers reached the stream on {stream_on}")
             if kind == "message":
@@ -348,14 +238,14 @@ def test_a_2024_sse_stream_on_one_worker_gets_answers_to_posts_sent_to_the_other
     assert stream_on not in posted_to and len(set(posted_to)) == WORKERS - 1
 
 
-def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Cluster) -> None:
+def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Workers) -> None:
     # Create the shopper session (2026 stateless) and sign in through the widget callbacks.
     session_id = tool_result(
         modern(cluster.next(), "/mcp", "tools/call", {"name": "create-target-session", "arguments": {}})
     )["sessionId"]
     sent = httpx.post(
         f"{cluster.next()}/api/session/authenticate",
-        json={"sessionId": session_id, "email": LAUREN[0], "password": LAUREN[1]},
+        json={"sessionId": session_id, "email": LAUREN.email, "password": LAUREN.password},
         timeout=30,
     )
     assert sent.status_code == 200, sent.text
@@ -376,8 +266,10 @@ def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Cl
     assert added["cartCount"] == 3
 
     pid = cluster.kill(doomed)
-    with pytest.raises(httpx.TransportError):
-        httpx.get(f"{doomed}/healthz", timeout=2)
+    port = urlsplit(doomed).port
+    cluster.wait_for_log(f"pid {pid} port {port} exited with status -9")  # reaped by serve_workers
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
     # The same MCP session, the same cart, on the workers that are left.
     summary = shop.call_tool(cluster.next(), "checkout", {"sessionId": session_id})
@@ -417,19 +309,10 @@ def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Cl
     assert shop.delete(cluster.next()) == 200
 
     # serve_workers starts the killed worker again, and it knows the order too.
-    assert f"pid {pid} port {urlsplit(doomed).port} exited with status -9" in cluster.log()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and "restarted" not in cluster.log():
-        time.sleep(0.2)
-    assert "restarted" in cluster.log(), cluster.log()
-    restarted = httpx.Client(timeout=30)
-    for _ in range(100):
-        try:
-            if restarted.get(f"{doomed}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    replay = restarted.post(
-        f"{doomed}/api/checkout/complete", json={"sessionId": session_id}, headers={"Idempotency-Key": key}
+    restarted = cluster.wait_for_log(re.compile(rf"pid (\d+) port {port} restarted"))
+    assert int(re.findall(rf"pid (\d+) port {port} restarted", restarted)[-1]) != pid
+    cluster.wait_until_healthy(doomed)
+    replay = httpx.post(
+        f"{doomed}/api/checkout/complete", json={"sessionId": session_id}, headers={"Idempotency-Key": key}, timeout=30
     )
     assert replay.status_code == 200 and replay.json()["orderNumber"] == order["orderNumber"], replay.text

@@ -6,12 +6,12 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from auth_mcp.models import Shopper, ShopperSession
-from auth_mcp.tests.personas import lauren, marcus
+from tests.personas import LAUREN, MARCUS
+from tests.services import clear_cache
 
 
 class Clock:
@@ -45,9 +45,9 @@ def fast_passwords(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def empty_cache() -> Iterator[None]:
-    cache.clear()  # throttle counters live in the cache
+    clear_cache()  # throttle counters live in the cache
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture
@@ -57,12 +57,12 @@ def api() -> APIClient:
 
 @pytest.fixture
 def lauren_shopper(db: None) -> Shopper:
-    return lauren()
+    return LAUREN.shopper()
 
 
 @pytest.fixture
 def marcus_shopper(db: None) -> Shopper:
-    return marcus()
+    return MARCUS.create()
 
 
 @pytest.fixture

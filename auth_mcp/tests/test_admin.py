@@ -6,7 +6,7 @@ from django.test import Client
 
 from auth_mcp import services
 from auth_mcp.models import Shopper, ShopperSession, SignInCode, SmsOutbox
-from auth_mcp.tests.personas import MARCUS_PASSWORD
+from tests.personas import MARCUS
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def admin_client_logged_in() -> Client:
 
 @pytest.fixture
 def marcus_signing_in(session: ShopperSession, marcus_shopper: Shopper) -> ShopperSession:
-    services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     return session
 
 

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from auth_mcp.models import Shopper, ShopperSession, SmsOutbox
-from auth_mcp.tests.personas import LAUREN_PASSWORD, MARCUS_PASSWORD
+from tests.personas import LAUREN, MARCUS
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_it_texts_lauren_a_code_and_hints_it_in_demo_mode(
     settings, api: APIClient, session: ShopperSession, lauren_shopper: Shopper
 ) -> None:
     settings.DEMO_MODE = True
-    response = post(api, sessionId=session.handle, email="lauren@example.com", password=LAUREN_PASSWORD)
+    response = post(api, sessionId=session.handle, email="lauren@example.com", password=LAUREN.password)
     assert response.status_code == 200
     body = response.json()
     assert body["sessionId"] == session.handle
@@ -33,14 +33,14 @@ def test_it_keeps_the_code_out_of_the_response_outside_demo_mode(
     settings, api: APIClient, session: ShopperSession, marcus_shopper: Shopper
 ) -> None:
     settings.DEMO_MODE = False
-    response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS_PASSWORD)
+    response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS.password)
     assert response.status_code == 200
     assert "demo_code" not in response.json()
 
 
 def test_it_needs_no_csrf_token_or_cookie(session: ShopperSession, marcus_shopper: Shopper) -> None:
     strict = APIClient(enforce_csrf_checks=True)
-    response = post(strict, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS_PASSWORD)
+    response = post(strict, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS.password)
     assert response.status_code == 200
     assert not response.cookies
 
@@ -62,7 +62,7 @@ def test_it_rejects_an_unknown_email(api: APIClient, session: ShopperSession) ->
 
 
 def test_it_rejects_an_unknown_session(api: APIClient, marcus_shopper: Shopper) -> None:
-    response = post(api, sessionId="sess_" + "Z" * 32, email=marcus_shopper.email, password=MARCUS_PASSWORD)
+    response = post(api, sessionId="sess_" + "Z" * 32, email=marcus_shopper.email, password=MARCUS.password)
     assert response.status_code == 404
     error = response.json()["error"]
     assert error["code"] == "session_not_found" and error["field"] == "sessionId"
@@ -71,7 +71,7 @@ def test_it_rejects_an_unknown_session(api: APIClient, marcus_shopper: Shopper) 
 
 def test_it_rejects_an_expired_session(clock, api: APIClient, session: ShopperSession, marcus_shopper: Shopper) -> None:
     clock.advance(minutes=10)
-    response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS_PASSWORD)
+    response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS.password)
     assert response.status_code == 410
     assert response.json()["error"]["code"] == "session_expired"
     assert "create-target-session again" in response.json()["error"]["message"]
@@ -82,7 +82,7 @@ def test_it_rejects_a_session_that_is_already_signed_in(
 ) -> None:
     session.mark_code_sent(marcus_shopper)
     session.mark_signed_in()
-    response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS_PASSWORD)
+    response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS.password)
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "already_signed_in"
 

@@ -17,19 +17,19 @@ from auth_mcp.models import (
     ShopperSession,
     SignInCode,
 )
-from auth_mcp.tests.personas import LAUREN_PASSWORD, lauren
+from tests.personas import LAUREN
 
 pytestmark = pytest.mark.django_db
 
 
 def test_migrate_creates_lauren_with_a_hashed_password() -> None:
-    shopper = lauren()
+    shopper = LAUREN.shopper()
     assert shopper.name == "Lauren Bailey"
     assert shopper.card_summary == "Visa •••• 4242, expires 12/2028"
     assert shopper.city == "Minneapolis"
     assert shopper.owned_products and shopper.purchase_history and shopper.interests
-    assert LAUREN_PASSWORD not in shopper.user.password
-    assert shopper.check_password(LAUREN_PASSWORD)
+    assert LAUREN.password not in shopper.user.password
+    assert shopper.check_password(LAUREN.password)
 
 
 def test_it_finds_shoppers_by_email_in_any_case(lauren_shopper: Shopper) -> None:
@@ -222,7 +222,7 @@ def test_laurens_products_are_in_the_catalog() -> None:
     catalog_path = Path(__file__).resolve().parents[2] / "search_mcp" / "catalog" / "products.json"
     assert catalog_path.exists(), "python manage.py build_catalog writes the committed catalog"
     catalog = {product["id"]: product["title"] for product in json.loads(catalog_path.read_text())}
-    shopper = lauren()
+    shopper = LAUREN.shopper()
     bought = [item for order in shopper.purchase_history for item in order["items"]]
     for product in [*shopper.owned_products, *bought]:
         assert catalog.get(product["tcin"]) == product["title"], product

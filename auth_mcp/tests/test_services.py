@@ -15,7 +15,7 @@ from auth_mcp.models import (
     TooManyAttempts,
     WrongCode,
 )
-from auth_mcp.tests.personas import LAUREN_PASSWORD, MARCUS_PASSWORD
+from tests.personas import LAUREN, MARCUS
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def wrong(code: str) -> str:
 def test_lauren_signs_in_with_her_password_and_the_texted_code(
     session: ShopperSession, lauren_shopper: Shopper
 ) -> None:
-    issued = services.start_sign_in(session, "lauren@example.com", LAUREN_PASSWORD)
+    issued = services.start_sign_in(session, "lauren@example.com", LAUREN.password)
     assert session.state == ShopperSession.State.CODE_SENT
     assert session.status()["authenticated"] is False
     assert issued.sent_to == "phone ending 0142"
@@ -78,7 +78,7 @@ def test_open_sign_in_still_rejects_a_wrong_password_for_an_existing_shopper(
 
 
 def test_it_rejects_a_wrong_code_and_counts_the_try(session: ShopperSession, marcus_shopper: Shopper) -> None:
-    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     with pytest.raises(WrongCode, match="4 tries left"):
         services.verify_code(session, wrong(issued.code))
     assert SignInCode.objects.get().attempts == 1
@@ -86,7 +86,7 @@ def test_it_rejects_a_wrong_code_and_counts_the_try(session: ShopperSession, mar
 
 
 def test_it_locks_the_code_after_five_wrong_tries(session: ShopperSession, marcus_shopper: Shopper) -> None:
-    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     for _ in range(4):
         with pytest.raises(WrongCode):
             services.verify_code(session, wrong(issued.code))
@@ -97,17 +97,17 @@ def test_it_locks_the_code_after_five_wrong_tries(session: ShopperSession, marcu
 
 
 def test_signing_in_again_sends_a_fresh_code_with_fresh_tries(session: ShopperSession, marcus_shopper: Shopper) -> None:
-    first = services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    first = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     for _ in range(5):
         with pytest.raises((WrongCode, TooManyAttempts)):
             services.verify_code(session, wrong(first.code))
-    second = services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    second = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     services.verify_code(session, second.code)
     assert session.is_signed_in
 
 
 def test_it_rejects_an_expired_code(clock, session: ShopperSession, marcus_shopper: Shopper) -> None:
-    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     clock.advance(minutes=5)
     with pytest.raises(CodeExpired, match="Sign in again"):
         services.verify_code(session, issued.code)
@@ -119,23 +119,23 @@ def test_it_rejects_a_code_before_one_was_sent(session: ShopperSession) -> None:
 
 
 def test_a_code_works_only_once(session: ShopperSession, marcus_shopper: Shopper) -> None:
-    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     services.verify_code(session, issued.code)
     with pytest.raises(AlreadySignedIn):
         services.verify_code(session, issued.code)
 
 
 def test_a_signed_in_session_cannot_start_another_sign_in(session: ShopperSession, marcus_shopper: Shopper) -> None:
-    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    issued = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     services.verify_code(session, issued.code)
     with pytest.raises(AlreadySignedIn, match="Marcus Chen"):
-        services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+        services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
 
 
 def test_reset_clears_conversation_state_and_keeps_shoppers(
     session: ShopperSession, marcus_shopper: Shopper, lauren_shopper: Shopper
 ) -> None:
-    services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     ShopperSession.objects.start()
 
     removed = services.reset_demo()

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from tests.journeys import sign_in, start_session
-from tests.liveserver import LiveServer
-from tests.metrics import sample
+from tests.liveserver import LiveServer, sign_in, start_session
 
 ACTIVE = "targetdemo_shopper_sessions_active"
 
 
 async def test_active_sessions_follow_creation_and_sign_in(live: LiveServer) -> None:
-    anonymous, signed_in = sample(live, ACTIVE, state="anonymous"), sample(live, ACTIVE, state="signed_in")
+    anonymous, signed_in = live.metric(ACTIVE, state="anonymous"), live.metric(ACTIVE, state="signed_in")
 
     session_id = await start_session(live)
-    assert sample(live, ACTIVE, state="anonymous") == anonymous + 1
+    assert live.metric(ACTIVE, state="anonymous") == anonymous + 1
 
     sign_in(live, session_id)
-    assert sample(live, ACTIVE, state="anonymous") == anonymous
-    assert sample(live, ACTIVE, state="signed_in") == signed_in + 1
+    assert live.metric(ACTIVE, state="anonymous") == anonymous
+    assert live.metric(ACTIVE, state="signed_in") == signed_in + 1

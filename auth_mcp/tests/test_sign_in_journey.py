@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from mcp import Client
 
-from tests.journeys import LAUREN, callback, run_in_server_db, sign_in, start_session
-from tests.liveserver import LiveServer
+from tests.liveserver import LiveServer, callback, expire_session, sign_in, start_session
+from tests.personas import LAUREN
 
 
 async def test_a_shopper_signs_in_through_the_widget_callbacks(live: LiveServer) -> None:
@@ -22,7 +22,12 @@ async def test_a_shopper_signs_in_through_the_widget_callbacks(live: LiveServer)
         assert "sign-in form" in shown.content[0].text
         assert shown.meta["apiBase"] == live.url
         status = sign_in(live, session_id)
-        assert status == {"sessionId": session_id, "authenticated": True, "name": "Lauren Bailey", "email": LAUREN[0]}
+        assert status == {
+            "sessionId": session_id,
+            "authenticated": True,
+            "name": "Lauren Bailey",
+            "email": LAUREN.email,
+        }
         checked = await client.call_tool("get-target-auth-status", {"sessionId": session_id})
         again = await client.call_tool("authenticate-target", {"sessionId": session_id})
     assert checked.structured_content["authenticated"] is True
@@ -39,26 +44,27 @@ async def test_the_tools_say_what_to_do_with_an_unknown_session(live: LiveServer
 
 async def test_an_expired_session_tells_the_model_to_start_again(live: LiveServer) -> None:
     session_id = await start_session(live)
-    run_in_server_db(
-        live,
-        f"from auth_mcp.models import ShopperSession; ShopperSession.objects.get(handle='{session_id}').expire_now()",
-    )
+    expire_session(live, session_id)
     async with Client(f"{live.url}/mcp") as client:
         result = await client.call_tool("authenticate-target", {"sessionId": session_id})
     assert result.is_error
     assert "expired" in result.content[0].text and "create-target-session" in result.content[0].text
-    answer = callback(live, "authenticate", {"sessionId": session_id, "email": LAUREN[0], "password": LAUREN[1]})
+    answer = callback(
+        live, "authenticate", {"sessionId": session_id, "email": LAUREN.email, "password": LAUREN.password}
+    )
     assert answer.status_code == 410 and answer.json()["error"]["code"] == "session_expired"
 
 
 async def test_wrong_credentials_and_codes_are_refused_with_what_is_wrong(live: LiveServer) -> None:
     session_id = await start_session(live)
-    wrong_password = callback(live, "authenticate", {"sessionId": session_id, "email": LAUREN[0], "password": "guess"})
+    wrong_password = callback(
+        live, "authenticate", {"sessionId": session_id, "email": LAUREN.email, "password": "guess"}
+    )
     assert wrong_password.status_code == 401
     assert wrong_password.json()["error"]["code"] == "invalid_credentials"
     bad_email = callback(live, "authenticate", {"sessionId": session_id, "email": "not-an-email", "password": "x"})
     assert bad_email.status_code == 400 and bad_email.json()["error"]["field"] == "email"
-    sent = callback(live, "authenticate", {"sessionId": session_id, "email": LAUREN[0], "password": LAUREN[1]})
+    sent = callback(live, "authenticate", {"sessionId": session_id, "email": LAUREN.email, "password": LAUREN.password})
     code = sent.json()["demo_code"]
     wrong = "000000" if code != "000000" else "111111"
     tries = [callback(live, "verify", {"sessionId": session_id, "code": wrong}) for _ in range(5)]
@@ -72,9 +78,9 @@ async def test_wrong_credentials_and_codes_are_refused_with_what_is_wrong(live: 
 
 async def test_no_secret_reaches_a_tool_result(live: LiveServer) -> None:
     session_id = await start_session(live)
-    sent = callback(live, "authenticate", {"sessionId": session_id, "email": LAUREN[0], "password": LAUREN[1]})
+    sent = callback(live, "authenticate", {"sessionId": session_id, "email": LAUREN.email, "password": LAUREN.password})
     async with Client(f"{live.url}/mcp") as client:
         status = await client.call_tool("get-target-auth-status", {"sessionId": session_id})
     everything = str(status.model_dump())
-    assert sent.json()["demo_code"] not in everything and LAUREN[1] not in everything
+    assert sent.json()["demo_code"] not in everything and LAUREN.password not in everything
     assert "code" in status.content[0].text.lower()

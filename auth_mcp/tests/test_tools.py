@@ -8,9 +8,9 @@ import pytest
 
 from auth_mcp import services
 from auth_mcp.models import Shopper, ShopperSession
-from auth_mcp.tests.personas import MARCUS_PASSWORD
 from auth_mcp.tools import server
 from mcp_engine import Context
+from tests.personas import MARCUS
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -105,12 +105,12 @@ def test_each_tool_declares_annotations_status_texts_and_an_output_schema() -> N
 @pytest.fixture
 def marcus_code_sent(marcus_shopper: Shopper) -> ShopperSession:
     session = ShopperSession.objects.start()
-    services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD)
+    services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     return session
 
 
 @pytest.fixture
 def marcus_signed_in(marcus_shopper: Shopper) -> ShopperSession:
     session = ShopperSession.objects.start()
-    services.verify_code(session, services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD).code)
+    services.verify_code(session, services.start_sign_in(session, marcus_shopper.email, MARCUS.password).code)
     return session

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from auth_mcp import services
 from auth_mcp.models import Shopper, ShopperSession
-from auth_mcp.tests.personas import LAUREN_PASSWORD, MARCUS_PASSWORD
+from tests.personas import LAUREN, MARCUS
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def wrong(code: str) -> str:
 
 @pytest.fixture
 def marcus_code(session: ShopperSession, marcus_shopper: Shopper) -> str:
-    return services.start_sign_in(session, marcus_shopper.email, MARCUS_PASSWORD).code
+    return services.start_sign_in(session, marcus_shopper.email, MARCUS.password).code
 
 
 def test_lauren_signs_in_through_both_callbacks(
@@ -31,7 +31,7 @@ def test_lauren_signs_in_through_both_callbacks(
     settings.DEMO_MODE = True
     sent = api.post(
         "/api/session/authenticate",
-        {"sessionId": session.handle, "email": "Lauren@Example.com", "password": LAUREN_PASSWORD},
+        {"sessionId": session.handle, "email": "Lauren@Example.com", "password": LAUREN.password},
         format="json",
     )
     response = post(api, sessionId=session.handle, code=sent.json()["demo_code"])

@@ -6,6 +6,8 @@ work; the target is that our tools/call reaches at least half of it under daphne
 """
 
 import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 BODY = json.dumps(
     {
@@ -23,7 +25,12 @@ BODY = json.dumps(
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
 
 
-async def app(scope, receive, send):
+Message = MutableMapping[str, Any]
+
+
+async def app(
+    scope: Message, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+) -> None:
     if scope["type"] == "lifespan":
         while True:
             msg = await receive()

@@ -20,10 +20,24 @@ Tool: ``test_simple_text()``, the same name, (empty) arguments and text as our /
 import asyncio
 import logging
 import os
+from typing import Any, Literal
 
 from mcp.server.mcpserver import MCPServer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-LOG_LEVEL = os.environ.get("MCP_LOG_LEVEL", "WARNING")
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level() -> LogLevel:
+    wanted = os.environ.get("MCP_LOG_LEVEL", "WARNING")
+    for level in LOG_LEVELS:
+        if level == wanted:
+            return level
+    raise SystemExit(f"MCP_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; got {wanted!r}")
+
+
+LOG_LEVEL = _log_level()
 
 mcp = MCPServer("bench-sdk-reference", log_level=LOG_LEVEL)
 
@@ -43,16 +57,16 @@ stateful_app = stateful.streamable_http_app(stateless_http=False, json_response=
 logging.getLogger("mcp").setLevel(LOG_LEVEL)
 
 
-async def _run_session_manager(server: MCPServer, ready: asyncio.Future) -> None:
+async def _run_session_manager(server: MCPServer, ready: asyncio.Future[bool]) -> None:
     async with server.session_manager.run():
         ready.set_result(True)
         await asyncio.Event().wait()
 
 
-def _daphne(server: MCPServer, inner):
-    state: dict = {}
+def _daphne(server: MCPServer, inner: ASGIApp) -> ASGIApp:
+    state: dict[str, Any] = {}
 
-    async def shim(scope, receive, send):
+    async def shim(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         if "ready" not in state:

@@ -9,21 +9,8 @@ import httpx
 import pytest
 from django.conf import settings
 
-from checkout_mcp.tests.shop import (
-    call,
-    cents,
-    create_shoppers,
-    dana,
-    new_key,
-    new_session,
-    post,
-    priya,
-    run_in_live_db,
-    set_card,
-    sign_in,
-    theo,
-)
-from tests.liveserver import LiveServer
+from tests.liveserver import LiveServer, call_tool, cents, new_key, post, signed_in_session, start_session
+from tests.personas import DANA, PRIYA, THEO, Persona, create_in
 
 COTTON_ROUNDS = "31508397"  # 2.49
 NOTEBOOK = "42191994"  # 4.29
@@ -32,21 +19,20 @@ COMPLETE = "/api/checkout/complete"
 
 
 async def add(live: LiveServer, session_id: str, product_id: str, quantity: int = 1) -> None:
-    result = await call(
-        live, "mcp3", "add-to-cart", {"sessionId": session_id, "productId": product_id, "quantity": quantity}
+    result = await call_tool(
+        live, "/mcp3", "add-to-cart", {"sessionId": session_id, "productId": product_id, "quantity": quantity}
     )
     assert not result.is_error, result.content[0].text
 
 
 async def checkout(live: LiveServer, session_id: str) -> dict:
-    result = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
     assert not result.is_error, result.content[0].text
     return dict(result.structured_content)
 
 
 def stored_order(live: LiveServer, number: str) -> dict:
-    return run_in_live_db(
-        live,
+    return live.run_django(
         f"""
 from checkout_mcp.models import Order
 order = Order.objects.select_related("payment", "shopper").get(number={number!r})
@@ -62,10 +48,17 @@ result = {{
     )
 
 
+def set_card(live: LiveServer, shopper: Persona, last4: str) -> None:
+    """What a presenter does in the admin: change the card on file."""
+    live.run_django(
+        f"from auth_mcp.models import Shopper\nShopper.objects.filter(email={shopper.email!r}).update(card_last4={last4!r})"
+    )
+
+
 async def test_priya_buys_two_products_and_the_order_matches_the_summary_to_the_cent(live: LiveServer) -> None:
-    buyer, neighbour = priya(), theo()
-    create_shoppers(live, buyer, neighbour)
-    priya_session, theo_session = await sign_in(live, buyer), await sign_in(live, neighbour)
+    buyer, neighbour = PRIYA.fresh(), THEO.fresh()
+    create_in(live, buyer, neighbour)
+    priya_session, theo_session = await signed_in_session(live, buyer), await signed_in_session(live, neighbour)
     await add(live, theo_session, FITBIT)
     theo_before = await checkout(live, theo_session)
 
@@ -102,15 +95,15 @@ async def test_priya_buys_two_products_and_the_order_matches_the_summary_to_the_
     ]
     assert stored["payment"] == ["succeeded", summary["total"], "4242"]
 
-    emptied = await call(live, "mcp3", "checkout", {"sessionId": priya_session})
+    emptied = await call_tool(live, "/mcp3", "checkout", {"sessionId": priya_session})
     assert emptied.is_error and "cart is empty" in emptied.content[0].text
     assert await checkout(live, theo_session) == theo_before
 
 
 async def test_a_repeated_complete_returns_the_same_order(live: LiveServer) -> None:
-    buyer = priya()
-    create_shoppers(live, buyer)
-    session_id = await sign_in(live, buyer)
+    buyer = PRIYA.fresh()
+    create_in(live, buyer)
+    session_id = await signed_in_session(live, buyer)
     await add(live, session_id, FITBIT)
     key = new_key()
     first = await post(live, COMPLETE, {"sessionId": session_id}, key)
@@ -122,9 +115,9 @@ async def test_a_repeated_complete_returns_the_same_order(live: LiveServer) -> N
 
 
 async def test_fifty_concurrent_completes_with_one_key_place_one_order(live: LiveServer) -> None:
-    buyer = priya()
-    create_shoppers(live, buyer)
-    session_id = await sign_in(live, buyer)
+    buyer = PRIYA.fresh()
+    create_in(live, buyer)
+    session_id = await signed_in_session(live, buyer)
     await add(live, session_id, NOTEBOOK, 3)
     await add(live, session_id, FITBIT)
     key = new_key()
@@ -137,17 +130,16 @@ async def test_fifty_concurrent_completes_with_one_key_place_one_order(live: Liv
     bodies = [answer.content for answer in answers]
     assert len(set(bodies)) == 1
     number = answers[0].json()["orderNumber"]
-    orders = run_in_live_db(
-        live,
+    orders = live.run_django(
         f"from checkout_mcp.models import Order\nresult = list(Order.objects.filter(shopper__email={buyer.email!r}).values_list('number', flat=True))",
     )
     assert orders == [number]
 
 
 async def test_a_declined_card_keeps_the_cart_and_records_the_payment(live: LiveServer) -> None:
-    shopper = dana()  # card ending 0002
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
+    shopper = DANA.fresh()  # card ending 0002
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
     await add(live, session_id, NOTEBOOK, 2)
     before = await checkout(live, session_id)
 
@@ -159,8 +151,7 @@ async def test_a_declined_card_keeps_the_cart_and_records_the_payment(live: Live
     assert "cart is unchanged" in declined.json()["error"]["message"]
     assert (await post(live, COMPLETE, {"sessionId": session_id}, key)).json() == declined.json()
     assert await checkout(live, session_id) == before
-    payments = run_in_live_db(
-        live,
+    payments = live.run_django(
         "from checkout_mcp.models import Payment\n"
         f"result = list(Payment.objects.filter(order__shopper__email={shopper.email!r}).values_list('status', 'card_last4', 'decline_reason'))",
     )
@@ -172,10 +163,10 @@ async def test_a_declined_card_keeps_the_cart_and_records_the_payment(live: Live
 
 
 async def test_insufficient_funds_is_its_own_decline(live: LiveServer) -> None:
-    shopper = dana()
-    create_shoppers(live, shopper)
+    shopper = DANA.fresh()
+    create_in(live, shopper)
     set_card(live, shopper, "9995")
-    session_id = await sign_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
     await add(live, session_id, NOTEBOOK)
     declined = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
     assert declined.status_code == 402
@@ -183,10 +174,10 @@ async def test_insufficient_funds_is_its_own_decline(live: LiveServer) -> None:
 
 
 async def test_checkout_of_an_empty_cart_says_what_to_do(live: LiveServer) -> None:
-    shopper = theo()
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
-    result = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    shopper = THEO.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
+    result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
     assert result.is_error
     assert "cart is empty" in result.content[0].text and "add-to-cart" in result.content[0].text
     completed = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
@@ -194,8 +185,8 @@ async def test_checkout_of_an_empty_cart_says_what_to_do(live: LiveServer) -> No
 
 
 async def test_checkout_needs_a_signed_in_session(live: LiveServer) -> None:
-    session_id = await new_session(live)
-    result = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    session_id = await start_session(live)
+    result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
     assert result.is_error and "authenticate-target" in result.content[0].text
     completed = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
     assert completed.status_code == 403
@@ -218,9 +209,9 @@ async def test_completing_needs_a_valid_idempotency_key(live: LiveServer, key: s
 
 
 async def test_one_key_cannot_pay_for_two_shoppers(live: LiveServer) -> None:
-    first, second = priya(), theo()
-    create_shoppers(live, first, second)
-    first_session, second_session = await sign_in(live, first), await sign_in(live, second)
+    first, second = PRIYA.fresh(), THEO.fresh()
+    create_in(live, first, second)
+    first_session, second_session = await signed_in_session(live, first), await signed_in_session(live, second)
     await add(live, first_session, NOTEBOOK)
     await add(live, second_session, NOTEBOOK)
     key = new_key()

@@ -10,35 +10,23 @@ import httpx
 import pytest
 from django.conf import settings
 
-from checkout_mcp.tests.shop import (
-    ana,
-    call,
-    cents,
-    create_shoppers,
-    dana,
-    new_key,
-    new_session,
-    post,
-    run_in_live_db,
-    sam,
-    sign_in,
-)
-from tests.liveserver import LiveServer
+from tests.liveserver import LiveServer, call_tool, cents, new_key, post, signed_in_session, start_session
+from tests.personas import ANA, DANA, SAM, create_in
 
 ENROLL = "/api/membership/enroll"
 NOTEBOOK = "42191994"  # 4.29: far under the free-shipping threshold
 
 
 async def status(live: LiveServer, session_id: str) -> dict:
-    result = await call(live, "mcp4", "check-circle-membership", {"sessionId": session_id})
+    result = await call_tool(live, "/mcp4", "check-circle-membership", {"sessionId": session_id})
     assert not result.is_error, result.content[0].text
     return {"text": result.content[0].text, **result.structured_content}
 
 
 async def test_a_shopper_who_is_not_a_member_hears_the_benefits_and_prices(live: LiveServer) -> None:
-    shopper = ana()
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
+    shopper = ANA.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
     found = await status(live, session_id)
     assert found["circle360Member"] is False and found["currentMembership"] == "Circle"
     assert found["membership"] is None
@@ -48,10 +36,10 @@ async def test_a_shopper_who_is_not_a_member_hears_the_benefits_and_prices(live:
 
 
 async def test_ana_joins_on_the_annual_plan_and_the_membership_persists(live: LiveServer) -> None:
-    shopper = ana()
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
-    offer = await call(live, "mcp4", "circle-signup", {"sessionId": session_id})
+    shopper = ANA.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
+    offer = await call_tool(live, "/mcp4", "circle-signup", {"sessionId": session_id})
     plans = {plan["plan"]: plan for plan in offer.structured_content["plans"]}
     tax = cents(Decimal("99.00") * settings.SALES_TAX_RATE)
     assert plans["annual"]["subtotal"] == "99.00" and plans["annual"]["tax"] == f"{tax:.2f}"
@@ -71,14 +59,14 @@ async def test_ana_joins_on_the_annual_plan_and_the_membership_persists(live: Li
     assert (await post(live, ENROLL, {"sessionId": session_id, "plan": "annual"}, key)).json() == body
 
     # A new conversation sees the same membership: it lives in the database, not the session.
-    found = await status(live, await sign_in(live, shopper))
+    found = await status(live, await signed_in_session(live, shopper))
     started = date.fromisoformat(body["startedOn"])
     assert found["circle360Member"] is True and found["currentMembership"] == "Circle 360"
     assert found["membership"]["plan"] == "annual" and found["membership"]["since"] == body["startedOn"]
     assert found["membership"]["renewsOn"] == started.replace(year=started.year + 1).isoformat()
     assert "is a Circle 360 member" in found["text"]
 
-    again = await call(live, "mcp4", "circle-signup", {"sessionId": session_id})
+    again = await call_tool(live, "/mcp4", "circle-signup", {"sessionId": session_id})
     assert again.structured_content["circle360Member"] is True
     assert again.structured_content["membership"]["plan"] == "annual"
     second = await post(live, ENROLL, {"sessionId": session_id, "plan": "monthly"}, new_key())
@@ -86,11 +74,11 @@ async def test_ana_joins_on_the_annual_plan_and_the_membership_persists(live: Li
 
 
 async def test_members_get_free_shipping_at_checkout(live: LiveServer) -> None:
-    shopper = ana()
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
-    await call(live, "mcp3", "add-to-cart", {"sessionId": session_id, "productId": NOTEBOOK})
-    before = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    shopper = ANA.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
+    await call_tool(live, "/mcp3", "add-to-cart", {"sessionId": session_id, "productId": NOTEBOOK})
+    before = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
     assert before.structured_content["shipping"] == f"{settings.SHIPPING_FEE:.2f}"
 
     trial = await post(live, ENROLL, {"sessionId": session_id, "plan": "trial"}, new_key())
@@ -99,7 +87,7 @@ async def test_members_get_free_shipping_at_checkout(live: LiveServer) -> None:
         trial.json()["trialEndsOn"] == (date.fromisoformat(trial.json()["startedOn"]) + timedelta(days=14)).isoformat()
     )
 
-    after = await call(live, "mcp3", "checkout", {"sessionId": session_id})
+    after = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
     assert after.structured_content["circle360Member"] is True
     assert after.structured_content["shipping"] == "0.00"
     assert (
@@ -111,10 +99,10 @@ async def test_members_get_free_shipping_at_checkout(live: LiveServer) -> None:
 
 
 async def test_a_circle_card_holder_is_offered_the_annual_plan_at_49(live: LiveServer) -> None:
-    shopper = sam()
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
-    offer = await call(live, "mcp4", "circle-signup", {"sessionId": session_id})
+    shopper = SAM.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
+    offer = await call_tool(live, "/mcp4", "circle-signup", {"sessionId": session_id})
     assert offer.structured_content["circleCardHolder"] is True
     annual = next(plan for plan in offer.structured_content["plans"] if plan["plan"] == "annual")
     assert annual["price"] == "49.00" and annual["subtotal"] == "49.00"
@@ -123,9 +111,9 @@ async def test_a_circle_card_holder_is_offered_the_annual_plan_at_49(live: LiveS
 
 
 async def test_a_declined_card_does_not_enrol(live: LiveServer) -> None:
-    shopper = dana()  # card ending 0002
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
+    shopper = DANA.fresh()  # card ending 0002
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
     declined = await post(live, ENROLL, {"sessionId": session_id, "plan": "monthly"}, new_key())
     assert declined.status_code == 402
     assert declined.json()["error"]["message"].startswith("Your card was declined.")
@@ -133,9 +121,9 @@ async def test_a_declined_card_does_not_enrol(live: LiveServer) -> None:
 
 
 async def test_twenty_concurrent_enrolments_with_one_key_make_one_membership(live: LiveServer) -> None:
-    shopper = ana()
-    create_shoppers(live, shopper)
-    session_id = await sign_in(live, shopper)
+    shopper = ANA.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
     key = new_key()
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
         answers = await asyncio.gather(
@@ -146,17 +134,16 @@ async def test_twenty_concurrent_enrolments_with_one_key_make_one_membership(liv
         )
     assert {answer.status_code for answer in answers} == {200}
     assert len({answer.content for answer in answers}) == 1
-    count = run_in_live_db(
-        live,
+    count = live.run_django(
         f"from membership_mcp.models import Membership\nresult = Membership.objects.filter(shopper__email={shopper.email!r}).count()",
     )
     assert count == 1
 
 
 async def test_membership_tools_need_a_signed_in_session(live: LiveServer) -> None:
-    session_id = await new_session(live)
+    session_id = await start_session(live)
     for tool in ("check-circle-membership", "circle-signup"):
-        result = await call(live, "mcp4", tool, {"sessionId": session_id})
+        result = await call_tool(live, "/mcp4", tool, {"sessionId": session_id})
         assert result.is_error and "authenticate-target" in result.content[0].text
     refused = await post(live, ENROLL, {"sessionId": session_id, "plan": "annual"}, new_key())
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_signed_in"

@@ -20,13 +20,14 @@ from search_mcp.catalogs import (
     to_cents,
 )
 from search_mcp.tests.unwrangle_peer import load_catalog, to_unwrangle_result
+from tests.services import clear_cache
 
 
 @pytest.fixture(autouse=True)
 def empty_cache() -> Any:
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 def product(tcin: str, **fields: Any) -> CatalogProduct:

@@ -11,16 +11,23 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from search_mcp.tests.conftest import sign_in_shoppers
-from tests.liveserver import LiveServer
+from tests.liveserver import LiveServer, signed_in_session, start_session
+from tests.personas import MARCUS, create_in
 
 RECOMMEND = "get-agentforce-recommendations"
 LAUREN_CHARGE_5 = "67814746"
 
 
 @pytest.fixture(scope="module")
-def sessions(live: LiveServer) -> dict[str, str]:
-    return sign_in_shoppers(live)
+async def sessions(live: LiveServer) -> dict[str, str]:
+    """Signed-in sessions for Lauren and Marcus, and an anonymous one."""
+    marcus = MARCUS.fresh()
+    create_in(live, marcus)
+    return {
+        "lauren": await signed_in_session(live),
+        "marcus": await signed_in_session(live, marcus),
+        "anonymous": await start_session(live),
+    }
 
 
 async def recommend(live: LiveServer, **arguments: Any) -> Any:

@@ -41,7 +41,7 @@ def peer(shared_peer: UnwranglePeer) -> UnwranglePeer:
     return shared_peer
 
 
-def search(peer: UnwranglePeer, query: str, timeout: float = 2.0, **params: str) -> httpx.Response:
+def search(peer: UnwranglePeer, query: str, timeout: float = 30.0, **params: str) -> httpx.Response:
     query_params = {
         "platform": "target_search",
         "search": query,
@@ -60,7 +60,7 @@ def search(peer: UnwranglePeer, query: str, timeout: float = 2.0, **params: str)
 
 def search_ignoring_errors(peer: UnwranglePeer, query: str) -> None:
     with contextlib.suppress(httpx.HTTPError):
-        search(peer, query, timeout=10)
+        search(peer, query, timeout=120)
 
 
 def test_it_answers_a_search_with_the_unwrangle_envelope(peer: UnwranglePeer) -> None:
@@ -228,7 +228,7 @@ def test_it_lets_tests_wait_for_concurrent_requests(peer: UnwranglePeer) -> None
     for thread in threads:
         thread.start()
 
-    assert peer.wait_for_requests(5, timeout=2.0)
+    assert peer.wait_for_requests(5, timeout=30)
     for thread in threads:
         thread.join(timeout=5)
     assert peer.count_for("fitbit") == 5
@@ -236,10 +236,11 @@ def test_it_lets_tests_wait_for_concurrent_requests(peer: UnwranglePeer) -> None
 
 def test_it_stops_promptly_while_holding_a_request() -> None:
     with running_peer(catalog=[]) as peer:
+        # Held far past the test's own timeout: stopping that waited for it would fail the test.
+        peer.timeout_seconds = 3600
         peer.script(Outcome.TIMEOUT)
         client = threading.Thread(target=search_ignoring_errors, args=(peer, "fitbit"))
         client.start()
-        assert peer.wait_for_requests(1, timeout=2.0)
-        started = time.monotonic()
-    assert time.monotonic() - started < 1.0
-    client.join(timeout=5)
+        assert peer.wait_for_requests(1, timeout=30)
+    client.join(timeout=60)  # the client waits up to 120 s: only a released request ends it sooner
+    assert not client.is_alive(), "stopping let go of the request it held"

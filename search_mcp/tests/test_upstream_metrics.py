@@ -6,7 +6,6 @@ from mcp import Client
 
 from search_mcp.tests.unwrangle_peer import Outcome, UnwranglePeer
 from tests.liveserver import LiveServer
-from tests.metrics import sample
 
 ERRORS = "targetdemo_upstream_api_errors_total"
 
@@ -18,7 +17,7 @@ async def search(server: LiveServer, query: str) -> None:
 
 async def test_upstream_errors_are_counted_by_reason(unwrangle_live: LiveServer, fresh_peer: UnwranglePeer) -> None:
     def errors(reason: str) -> float:
-        return sample(unwrangle_live, ERRORS, service="unwrangle", reason=reason)
+        return unwrangle_live.metric(ERRORS, service="unwrangle", reason=reason)
 
     before = {reason: errors(reason) for reason in ("http_5xx", "timeout", "key_rejected", "unreadable")}
 

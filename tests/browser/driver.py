@@ -17,25 +17,39 @@ class Playground:
         self.page = page
         self.live = live
         self.errors: list[str] = []
-        page.on(
-            "console",
-            lambda message: (message.type == "error" and self.errors.append(message.text)),
-        )
+        page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
         page.set_default_timeout(WAIT_MS)
 
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
     def open(self) -> Playground:
         missing: list[str] = []
-        self.page.on(
-            "response",
-            lambda response: (response.status >= 400 and missing.append(f"{response.status} {response.url}")),
-        )
+
+        def note_failure(response: Any) -> None:
+            if response.status >= 400:
+                missing.append(f"{response.status} {response.url}")
+
+        self.page.on("response", note_failure)
         self.page.goto(f"{self.live.url}/playground/")
         try:
             self.page.wait_for_function("() => window.__playground !== undefined")
         except Exception as error:
             raise AssertionError(f"the playground script did not start; failed requests: {missing}") from error
         return self
+
+    def dismissed_dialogs(self) -> list[str]:
+        """Dismiss every alert, confirm or prompt the page opens from now on; their messages."""
+        dialogs: list[str] = []
+
+        def dismiss(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        self.page.on("dialog", dismiss)
+        return dialogs
 
     def set_host_mode(self, mode: str) -> None:
         self.page.evaluate("mode => __playground.setHostMode(mode)", mode)

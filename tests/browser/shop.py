@@ -1,158 +1,89 @@
 """Server-side setup for the widget tests that need a signed-in shopper, a cart or hostile data.
 
-Everything goes through the real app: shoppers are written into the live server's database by
-`manage.py shell` (tests.journeys.run_in_server_db, as an operator would), they sign in through the
-sign-in widget's own callbacks (tests.journeys.sign_in), and carts are filled with the official MCP
-client. Nothing here touches Lauren, the demo shopper, beyond what signing her in does.
+Everything goes through the real app, with the live-server harness: shoppers (tests.personas) are
+made in the live server's database as an operator would, sign in through the sign-in widget's own
+callbacks, and carts are filled with the official MCP client. Nothing here touches Lauren, the demo
+shopper, beyond what signing her in does.
 
-Dedicated shoppers come from a pool made in one `manage.py shell` run: every pool shopper shares one
-password hash (hashing a million-round PBKDF2 per shopper would cost seconds), and their emails
-carry a per-run token, so runs against a shared PostgreSQL never collide. The journeys take a fresh
-shopper each; the shared widget tests reuse a signed-in session a few times (see REUSES), and take
-a fresh shopper for Circle 360 once the last one has joined.
+Shoppers are made a batch at a time, since each `manage.py shell` run costs a second or two. The
+journeys take a fresh shopper each; the shared widget tests reuse a signed-in session a few times
+(see REUSES), and take a fresh shopper for Circle 360 once the last one has joined.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
-from mcp import Client
-
-from tests.journeys import run_in_server_db, sign_in, start_session
-from tests.liveserver import LiveServer
+from tests.liveserver import LiveServer, call_tool, sign_in, start_session
+from tests.personas import BOLD, DANA, HOSTILE_TEXT, MALLORY, PRIYA, Persona, create_in
 
 T = TypeVar("T")
 
-HOSTILE_TEXT = "<img src=x onerror=alert(1)>"
-PASSWORD = "browser-journey-2025"
-RUN = secrets.token_hex(3)
 # A real catalog product (the Fitbit Charge 6) and a product made for these tests, named with HTML.
 FITBIT_CHARGE_6 = "38098260"
 HOSTILE_TCIN = "999000" + str(secrets.randbelow(900) + 100)
 HOSTILE_QUERY = "zzhostileprobe"
-BOLD = "<b>bold</b>"
-DECLINE_LAST4 = "0002"  # the simulated processor's documented decline card
 
-# Shopper kinds: what the pool makes, and how many per batch.
-NICOLLET = {"address_line1": "1200 Nicollet Mall", "city": "Minneapolis"}
-KINDS = {
-    "buyer": {"card_brand": "Visa", "card_last4": "4242", **NICOLLET},
-    "decliner": {"card_brand": "Visa", "card_last4": DECLINE_LAST4, **NICOLLET},
-    # HTML in the address, which the checkout and Circle 360 widgets show.
-    "hostile": {"card_brand": "Visa", "card_last4": "4242", "address_line1": HOSTILE_TEXT, "city": BOLD},
-}
+# Who the pool makes, by kind, and how many per batch.
+KINDS = {"buyer": PRIYA, "decliner": DANA, "hostile": MALLORY}
 BATCH = {"buyer": 24, "decliner": 4, "hostile": 4}
 
 
-def run(make: Callable[[], Awaitable[T]]) -> T:
+def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine to completion from sync test code (Playwright's sync API owns this thread's loop)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()  # type: ignore[arg-type]
+        return pool.submit(asyncio.run, make()).result()
 
 
-@dataclass(frozen=True)
-class Shopper:
-    name: str
-    email: str
-    card_last4: str
+def tool_result(live: LiveServer, endpoint: str, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """A successful tool call's structuredContent, from sync test code."""
+    result = run(lambda: call_tool(live, endpoint, tool, arguments))
+    assert not result.is_error, result.content
+    return dict(result.structured_content or {})
 
 
 class ShopperPool:
-    """Dedicated shoppers in the live server's database, made a batch at a time, each handed out once."""
+    """Fresh shoppers in the live server's database, made a batch at a time, each handed out once."""
 
     def __init__(self, live: LiveServer) -> None:
         self.live = live
-        self.free: dict[str, list[Shopper]] = {kind: [] for kind in KINDS}
-        self.batches = 0
+        self.free: dict[str, list[Persona]] = {kind: [] for kind in KINDS}
         self.lock = threading.Lock()
 
-    def take(self, kind: str = "buyer") -> Shopper:
+    def take(self, kind: str = "buyer") -> Persona:
         with self.lock:
             if not self.free[kind]:
-                self._make_batch()
+                batch = {kind: [KINDS[kind].fresh() for _ in range(count)] for kind, count in BATCH.items()}
+                create_in(self.live, *(persona for people in batch.values() for persona in people))
+                for made, people in batch.items():
+                    self.free[made].extend(people)
             return self.free[kind].pop()
-
-    def _make_batch(self) -> None:
-        self.batches += 1
-        rows = [
-            {
-                "name": f"{kind.title()} Shopper{index}",
-                "email": f"browser.{kind}+{RUN}-{self.batches}-{index}@example.com",
-                "phone": "+1 612-555-0142",
-                "state": "MN",
-                "postal_code": "55403",
-                "card_exp_month": 12,
-                "card_exp_year": 2030,
-                **KINDS[kind],
-            }
-            for kind, count in BATCH.items()
-            for index in range(count)
-        ]
-        created = run_in_server_db(
-            self.live,
-            f"""
-import json
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from auth_mcp.models import Shopper
-rows = json.loads({json.dumps(rows)!r})
-for row in rows:
-    Shopper.objects.create_shopper(password=None, **row)
-users = get_user_model().objects.filter(username__in=[row["email"] for row in rows])
-users.update(password=make_password({PASSWORD!r}))
-print(json.dumps([row["email"] for row in rows]))
-""",
-        )
-        assert json.loads(created.splitlines()[-1]) == [row["email"] for row in rows]
-        for row in rows:
-            kind = next(k for k in KINDS if row["email"].startswith(f"browser.{k}+"))
-            self.free[kind].append(Shopper(row["name"], row["email"], row["card_last4"]))
 
 
 _pools: dict[str, ShopperPool] = {}
 
 
-def pool(live: LiveServer) -> ShopperPool:
-    return _pools.setdefault(live.url, ShopperPool(live))
-
-
-def signed_in(live: LiveServer, kind: str = "buyer") -> tuple[str, Shopper]:
-    """A fresh dedicated shopper of `kind`, signed in through the widget's callbacks."""
-    shopper = pool(live).take(kind)
+def signed_in(live: LiveServer, kind: str = "buyer") -> tuple[str, Persona]:
+    """A fresh shopper of `kind`, signed in through the widget's callbacks."""
+    shopper = _pools.setdefault(live.url, ShopperPool(live)).take(kind)
     session_id = run(lambda: start_session(live))
-    sign_in(live, session_id, shopper.email, PASSWORD)
+    sign_in(live, session_id, shopper)
     return session_id, shopper
 
 
-async def call_tool(live: LiveServer, endpoint: str, tool: str, arguments: dict[str, Any]) -> Any:
-    async with Client(f"{live.url}{endpoint}") as client:
-        result = await client.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    return result.structured_content
-
-
 def fill_cart(live: LiveServer, session_id: str, *product_ids: str) -> None:
-    async def add_all() -> None:
-        async with Client(f"{live.url}/mcp3") as client:
-            for product_id in product_ids:
-                result = await client.call_tool("add-to-cart", {"sessionId": session_id, "productId": product_id})
-                assert not result.is_error, result.content
-
-    run(add_all)
+    for product_id in product_ids:
+        tool_result(live, "/mcp3", "add-to-cart", {"sessionId": session_id, "productId": product_id})
 
 
 def create_hostile_product(live: LiveServer) -> None:
-    run_in_server_db(
-        live,
+    live.run_django(
         f"""
 from decimal import Decimal
 from search_mcp.models import Product
@@ -166,9 +97,7 @@ Product.objects.update_or_create(tcin={HOSTILE_TCIN!r}, defaults=dict(
 
 
 def delete_hostile_product(live: LiveServer) -> None:
-    run_in_server_db(
-        live, f"from search_mcp.models import Product\nProduct.objects.filter(tcin={HOSTILE_TCIN!r}).delete()"
-    )
+    live.run_django(f"from search_mcp.models import Product\nProduct.objects.filter(tcin={HOSTILE_TCIN!r}).delete()")
 
 
 # -- WidgetCase.prepare hooks: what each widget needs before its tool is called ---------------------
@@ -222,7 +151,7 @@ def _non_member_session(live: LiveServer, kind: str) -> dict[str, Any]:
     """A signed-in shopper who has not joined Circle 360 (some tests join, which uses one up)."""
     for _ in range(2):
         session_id = reusable_session(live, kind, purpose="circle")
-        status = run(partial(call_tool, live, "/mcp4", "check-circle-membership", {"sessionId": session_id}))
+        status = tool_result(live, "/mcp4", "check-circle-membership", {"sessionId": session_id})
         if not status["circle360Member"]:
             return {"sessionId": session_id}
         forget_session(live, kind, "circle")

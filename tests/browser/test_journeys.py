@@ -13,7 +13,7 @@ import pytest
 from tests.browser import shop
 from tests.browser.driver import Playground
 from tests.browser.widget_cases import HOSTILE_TEXT, MODEL_CONTEXT, case_named
-from tests.journeys import LAUREN
+from tests.personas import BOLD, DECLINE_LAST4, LAUREN
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,7 @@ def test_sign_in_by_keyboard_with_the_texted_code(playground: Playground, axe_so
     frame, session_id = start_sign_in(playground)
     keyboard = playground.page.keyboard
 
-    type_credentials(playground, frame, *LAUREN)
+    type_credentials(playground, frame, LAUREN.email, LAUREN.password)
 
     frame.wait_for_function("() => !document.getElementById('step-code').hidden")
     hint = frame.inner_text("#demo-hint")
@@ -125,23 +125,21 @@ def test_sign_in_by_keyboard_with_the_texted_code(playground: Playground, axe_so
     assert session_id in message["summary"]
     context = playground.wait_for_event(MODEL_CONTEXT, "signed in to Target as Lauren Bailey", after=start)
     assert session_id in context["summary"]
-    status = shop.run(
-        lambda: shop.call_tool(playground.live, "/mcp", "get-target-auth-status", {"sessionId": session_id})
-    )
-    assert status["authenticated"] is True and status["email"] == LAUREN[0]
+    status = shop.tool_result(playground.live, "/mcp", "get-target-auth-status", {"sessionId": session_id})
+    assert status["authenticated"] is True and status["email"] == LAUREN.email
     assert_clean_end_state(playground, frame, axe_source)
 
 
 def test_a_wrong_password_shows_inline_and_keeps_the_email(playground: Playground, axe_source: str) -> None:
     frame, _ = start_sign_in(playground)
 
-    type_credentials(playground, frame, LAUREN[0], "not-her-password")
+    type_credentials(playground, frame, LAUREN.email, "not-her-password")
 
     frame.wait_for_function("() => document.getElementById('password-error').textContent !== ''")
     assert "password" in frame.inner_text("#password-error").lower()
     assert frame.get_attribute("#password", "aria-invalid") == "true"
     assert frame.get_attribute("#password", "aria-describedby") == "password-error"
-    assert frame.input_value("#email") == LAUREN[0]
+    assert frame.input_value("#email") == LAUREN.email
     assert frame.is_visible("#step-credentials") and not frame.is_visible("#step-code")
     assert playground.transcript("message") == []
     assert_clean_end_state(playground, frame, axe_source, allowed_statuses=(401,))
@@ -208,15 +206,14 @@ def test_browse_the_carousel_open_a_product_and_ask_to_add_it(playground: Playgr
 def test_a_product_named_with_html_stays_text_in_the_detail_view(
     playground: Playground, hostile_product: str, axe_source: str
 ) -> None:
-    dialogs: list[str] = []
-    playground.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = playground.dismissed_dialogs()
     frame = playground.render(CAROUSEL, {"query": shop.HOSTILE_QUERY})
 
     frame.click("#track .product .open")
     frame.wait_for_function("() => !document.getElementById('detail').hidden")
 
     assert frame.inner_text("#detail-title") == HOSTILE_TEXT
-    assert frame.inner_text("#detail-brand") == shop.BOLD
+    assert frame.inner_text("#detail-brand") == BOLD
     assert HOSTILE_TEXT in frame.inner_text("#detail-features")
     assert frame.evaluate("() => document.querySelectorAll('img[src=x], b, [onerror]').length") == 0
     start = playground.last_seq()
@@ -274,10 +271,10 @@ def test_add_to_cart_then_check_out_and_pay(playground: Playground, axe_source: 
 
 def test_a_declined_card_shows_why_inline_and_keeps_the_cart(playground: Playground, axe_source: str) -> None:
     session_id, shopper = shop.signed_in(playground.live, "decliner")
-    assert shopper.card_last4 == shop.DECLINE_LAST4
+    assert shopper.card_last4 == DECLINE_LAST4
     shop.fill_cart(playground.live, session_id, shop.FITBIT_CHARGE_6)
     frame = playground.open_widget(CHECKOUT, {"sessionId": session_id})
-    assert shop.DECLINE_LAST4 in frame.inner_text("#payment")
+    assert DECLINE_LAST4 in frame.inner_text("#payment")
 
     start = complete_purchase(playground, frame)
 
@@ -287,7 +284,7 @@ def test_a_declined_card_shows_why_inline_and_keeps_the_cart(playground: Playgro
     assert frame.is_hidden("#done")
     told_the_model = {"model-context", "widget-state"}
     assert [e for e in playground.transcript() if e["seq"] > start and e["kind"] in told_the_model] == []
-    cart = shop.run(lambda: shop.call_tool(playground.live, "/mcp3", "checkout", {"sessionId": session_id}))
+    cart = shop.tool_result(playground.live, "/mcp3", "checkout", {"sessionId": session_id})
     assert [line["productId"] for line in cart["lines"]] == [shop.FITBIT_CHARGE_6]
     assert_clean_end_state(playground, frame, axe_source, allowed_statuses=(402,))
 
@@ -322,8 +319,8 @@ def test_join_circle_360_on_the_monthly_plan(playground: Playground, axe_source:
     assert frame.inner_text("#member-plan").startswith("Monthly plan since")
     assert frame.locator("#member-benefits li").count() == len(offer["benefits"])
     playground.wait_for_event(MODEL_CONTEXT, "joined Circle 360 on the monthly plan", after=start)
-    membership = shop.run(
-        lambda: shop.call_tool(playground.live, "/mcp4", "check-circle-membership", {"sessionId": offer["sessionId"]})
+    membership = shop.tool_result(
+        playground.live, "/mcp4", "check-circle-membership", {"sessionId": offer["sessionId"]}
     )
     assert membership["circle360Member"] is True and membership["membership"]["plan"] == "monthly"
     assert_clean_end_state(playground, frame, axe_source)

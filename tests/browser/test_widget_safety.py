@@ -19,8 +19,7 @@ def test_it_shows_html_in_data_as_text(
 ) -> None:
     if widget_case.needs_hostile_product:
         request.getfixturevalue("hostile_product")
-    dialogs: list[str] = []
-    playground.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = playground.dismissed_dialogs()
 
     frame = playground.render(widget_case, widget_case.hostile_arguments, hostile=True)
 

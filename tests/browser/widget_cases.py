@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.browser import shop
-from tests.browser.shop import HOSTILE_TEXT
 from tests.liveserver import LiveServer
+from tests.personas import HOSTILE_TEXT
 
 __all__ = ["HOSTILE_TEXT", "HOST_MODES", "WIDGET_CASES", "WidgetCase", "case_named"]
 
