@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from mcp_engine import Context, InputRequired, MCPServer, ToolError, ToolResult
 from mcp_engine.errors import MISSING_REQUIRED_CLIENT_CAPABILITY, MCPError
+from mcp_engine.tools import ToolHints
 from mcp_engine.transports import broadcast_list_changed
 
 TEST_IMAGE_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
@@ -33,7 +34,7 @@ server = MCPServer(
 )
 server.subscribable_resources = True
 
-plain = {"read_only": True, "destructive": False, "idempotent": True, "open_world": False}
+plain: ToolHints = {"read_only": True, "destructive": False, "idempotent": True, "open_world": False}
 
 
 def _elicit(message: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -53,9 +54,10 @@ def _responses(ctx: Context) -> dict[str, Any]:
 
 
 def _accepted_content(answer: Any) -> dict[str, Any] | None:
-    if isinstance(answer, dict) and answer.get("action") == "accept" and isinstance(answer.get("content"), dict):
-        return answer["content"]
-    return None
+    if not (isinstance(answer, dict) and answer.get("action") == "accept"):
+        return None
+    content = answer.get("content")
+    return content if isinstance(content, dict) else None
 
 
 # -- content ------------------------------------------------------------------------------------

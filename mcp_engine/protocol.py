@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from mcp_types import (
     CLIENT_CAPABILITIES_META_KEY,
@@ -238,7 +238,15 @@ def negotiate_legacy_version(requested: Any) -> str:
     return requested if requested in HANDSHAKE_PROTOCOL_VERSIONS else LATEST_HANDSHAKE_VERSION
 
 
-def handshake(message: Message) -> dict[str, Any]:
+class Handshake(TypedDict):
+    """The session fields ``handshake`` reads from an ``initialize`` request."""
+
+    protocol_version: str
+    client_capabilities: dict[str, Any]
+    client_info: dict[str, Any]
+
+
+def handshake(message: Message) -> Handshake:
     """What an ``initialize`` request fixes for the rest of its session."""
     capabilities = message.params.get("capabilities")
     client_info = message.params.get("clientInfo")
@@ -271,8 +279,8 @@ async def answer(server: MCPServer, message: Message, ctx: Context) -> tuple[dic
         logger.exception(
             "MCP %s failed on %s", method, server.name, extra={"request_id": ctx.trace_id, "server": server.name}
         )
-        exc = MCPError(INTERNAL_ERROR, f"Internal error; the server logged it as incident {ctx.trace_id}.")
-        return error_response(message.id, exc), exc
+        error = MCPError(INTERNAL_ERROR, f"Internal error; the server logged it as incident {ctx.trace_id}.")
+        return error_response(message.id, error), error
     if ctx.modern:
         result = _modern_result(server, method, message, result)
     return result_response(message.id, result), None

@@ -24,7 +24,7 @@ from mcp_engine.context import LOG_LEVELS, Context
 from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError, rate_limited
 from mcp_engine.observability import RATE_LIMITED, TOOL_CALLS, TOOL_SECONDS, logger, pseudonym
 from mcp_engine.ratelimit import limit_for
-from mcp_engine.tools import InputRequired, Tool, ToolResult, annotations, tool_error_result
+from mcp_engine.tools import InputRequired, Tool, ToolResult, tool_annotations, tool_error_result
 from mcp_engine.widgets import Widget
 
 UI_EXTENSION = "io.modelcontextprotocol/ui"
@@ -153,7 +153,7 @@ class MCPServer:
                 title=title,
                 description=_docstring(handler),
                 handler=handler,
-                annotations=annotations(
+                annotations=tool_annotations(
                     read_only=read_only, destructive=destructive, idempotent=idempotent, open_world=open_world
                 ),
                 widget=widget,

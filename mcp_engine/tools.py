@@ -11,7 +11,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
@@ -49,7 +49,7 @@ class ToolResult(Generic[ModelT]):
         self.is_error = is_error
 
     def to_dict(self) -> dict[str, Any]:
-        structured = self.structured
+        structured: object = self.structured
         if isinstance(structured, BaseModel):
             structured = structured.model_dump(mode="json", by_alias=True)
         content = list(self.content or [])
@@ -147,7 +147,7 @@ class Tool:
             # handler then receives the arguments object as it came.
             self.input_schema = self.raw_input_schema
         else:
-            self.arguments_model = create_model(  # type: ignore[call-overload]
+            self.arguments_model = create_model(
                 f"{_pascal(self.name)}Arguments", __config__=ConfigDict(extra="forbid"), **fields
             )
             self.input_schema = _clean_schema(self.arguments_model.model_json_schema())
@@ -192,7 +192,16 @@ class Tool:
         return entry
 
 
-def annotations(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> dict[str, bool]:
+class ToolHints(TypedDict):
+    """The behaviour hints ``MCPServer.tool`` requires, for declaring several tools alike with ``**hints``."""
+
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool
+
+
+def tool_annotations(*, read_only: bool, destructive: bool, idempotent: bool, open_world: bool) -> dict[str, bool]:
     return {
         "readOnlyHint": read_only,
         "destructiveHint": destructive,

@@ -58,7 +58,7 @@ def test_a_widget_without_its_template_fails_the_system_check(settings: Settings
     [error] = mounted_server_widgets()
     assert error.id == "mcp_engine.E001"
     assert "'no-such-widget-template' of /sketchy" in error.msg
-    assert "templates/widgets/no-such-widget-template.html" in error.hint
+    assert error.hint is not None and "templates/widgets/no-such-widget-template.html" in error.hint
 
 
 @pytest.mark.usefixtures("mounted")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from queue import Empty, Queue
+from typing import Any
 
 import httpx
 import pytest
@@ -34,7 +35,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
         yield first, second
 
 
-def rpc(method: str, params: dict[str, object] | None = None, id: int = 1) -> dict[str, object]:
+def rpc(method: str, params: Mapping[str, object] | None = None, id: int = 1) -> dict[str, object]:
     return {"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}}
 
 
@@ -71,7 +72,7 @@ def test_an_sse_stream_on_one_process_gets_answers_to_posts_sent_to_the_other(
     for id, (method, params) in enumerate([("initialize", init), ("tools/list", {}), ("ping", {})], start=1):
         response = httpx.post(f"{second.url}{endpoint}", json=rpc(method, params, id))
         assert response.status_code == 202
-    answers = {}
+    answers: dict[int, dict[str, Any]] = {}
     while len(answers) < 3:
         try:
             kind, data = events.get(timeout=10)

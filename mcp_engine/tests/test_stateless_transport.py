@@ -176,7 +176,7 @@ async def test_a_bug_is_an_internal_error_whose_incident_id_is_in_the_log(
     incident = error["message"].split("incident ")[1].rstrip(".")
     assert incident == response.headers["x-request-id"]
     logged = [record for record in caplog.records if getattr(record, "request_id", None) == incident]
-    assert logged and "secret internal detail" in str(logged[0].exc_info[1])
+    assert logged and logged[0].exc_info and "secret internal detail" in str(logged[0].exc_info[1])
 
 
 async def test_a_tool_error_is_a_result_the_model_can_read(fixtures_client: Client) -> None:
@@ -263,7 +263,7 @@ async def test_a_json_only_client_gets_the_result_without_notifications(fixtures
 
 async def test_logs_are_sent_only_when_the_request_asks_for_a_level(fixtures_client: Client) -> None:
     quiet = modern_params({"name": "test_logging_tool"})
-    loud = {"name": "test_logging_tool", "_meta": envelope(**{"io.modelcontextprotocol/logLevel": "info"})}
+    loud = {"name": "test_logging_tool", "_meta": {**envelope(), "io.modelcontextprotocol/logLevel": "info"}}
     silent = await post(fixtures_client, rpc("tools/call", quiet), modern_headers("tools/call", quiet))
     logged = await post(fixtures_client, rpc("tools/call", loud), modern_headers("tools/call", loud))
     assert silent.headers["content-type"] == "application/json"

@@ -13,9 +13,10 @@ from mcp_engine.errors import INTERNAL_ERROR, RATE_LIMITED
 from mcp_engine.observability import RATE_LIMITED as RATE_LIMITED_TOTAL
 from mcp_engine.observability import REQUESTS, TOOL_CALLS, TOOL_SECONDS, pseudonym
 from mcp_engine.tests.asgi import Client, Response, modern_headers, modern_params, rpc, sample
+from mcp_engine.tools import ToolHints
 
 ledger = MCPServer(name="ledger", version="1.0.0", principal_argument="caller", uses_database=False)
-plain = {"read_only": False, "destructive": False, "idempotent": False, "open_world": False}
+plain: ToolHints = {"read_only": False, "destructive": False, "idempotent": False, "open_world": False}
 
 
 @ledger.tool(name="record", title="Record an entry", **plain)

@@ -70,10 +70,11 @@ class SSEMessageConsumer(BaseMCPConsumer):
                 return
             response, _ = await answer(self.server, message, self.modern_context(message, envelope, reply))
         elif message.method == "initialize":
-            for name, value in handshake(message).items():
+            agreed = handshake(message)
+            for name, value in agreed.items():
                 setattr(session, name, value)
             await session.save()
-            response = result_response(message.id, self.server.initialize_result(session.protocol_version))
+            response = result_response(message.id, self.server.initialize_result(agreed["protocol_version"]))
         else:
             response, _ = await self.session_request(session, message, reply)
         await reply.finish(response, None, modern=False)

@@ -17,8 +17,8 @@ SUBSCRIPTION_ID_KEY = "io.modelcontextprotocol/subscriptionId"
 class StatelessTransport(BaseMCPConsumer):
     async def stateless(self, message: Message) -> None:
         if message.is_response:
-            error = MCPError(INVALID_REQUEST, "2026-07-28 clients send requests only, never responses.")
-            await self.send_json(400, error_response(message.id, error))
+            refusal = MCPError(INVALID_REQUEST, "2026-07-28 clients send requests only, never responses.")
+            await self.send_json(400, error_response(message.id, refusal))
             return
         if message.is_notification:
             await self.send_empty(202)

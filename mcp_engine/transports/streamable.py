@@ -16,8 +16,9 @@ class StreamableHTTPTransport(BaseMCPConsumer):
         if not message.is_request:
             await self.refuse(400, "initialize must be a request.")
             return
-        session = await sessions.start(self.server.name, sessions.STREAMABLE, **handshake(message))
-        response = result_response(message.id, self.server.initialize_result(session.protocol_version))
+        agreed = handshake(message)
+        session = await sessions.start(self.server.name, sessions.STREAMABLE, **agreed)
+        response = result_response(message.id, self.server.initialize_result(agreed["protocol_version"]))
         await self.send_json(200, response, [(SESSION_HEADER.encode(), session.id.encode())])
 
     async def current_session(self) -> sessions.LegacySession | None:
