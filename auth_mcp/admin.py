@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -12,8 +12,10 @@ from django.utils import timezone
 from auth_mcp import services
 from auth_mcp.models import Shopper, ShopperSession, SignInCode, SmsOutbox
 
+ModelT = TypeVar("ModelT", bound=Model)
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(admin.ModelAdmin[ModelT]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -22,7 +24,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Shopper)
-class ShopperAdmin(admin.ModelAdmin):
+class ShopperAdmin(admin.ModelAdmin[Shopper]):
     list_display = ["name", "email", "phone", "city", "card_summary", "user"]
     search_fields = ["name", "email", "phone"]
     list_select_related = ["user"]
@@ -55,7 +57,7 @@ class LiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(ShopperSession)
-class ShopperSessionAdmin(admin.ModelAdmin):
+class ShopperSessionAdmin(admin.ModelAdmin[ShopperSession]):
     list_display = ["handle", "state", "shopper", "created_at", "last_seen_at", "expires_at", "is_live"]
     list_filter = ["state", LiveFilter]
     search_fields = ["handle", "shopper__email", "shopper__name"]
@@ -98,7 +100,7 @@ class ShopperSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignInCode)
-class SignInCodeAdmin(ReadOnlyAdmin):
+class SignInCodeAdmin(ReadOnlyAdmin[SignInCode]):
     list_display = ["session", "shopper", "created_at", "expires_at", "attempts", "used_at"]
     list_filter = ["used_at"]
     search_fields = ["session__handle", "shopper__email"]
@@ -107,7 +109,7 @@ class SignInCodeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SmsOutbox)
-class SmsOutboxAdmin(ReadOnlyAdmin):
+class SmsOutboxAdmin(ReadOnlyAdmin[SmsOutbox]):
     list_display = ["created_at", "to", "shopper", "body"]
     search_fields = ["to", "body", "shopper__email"]
     list_select_related = ["shopper"]

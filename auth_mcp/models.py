@@ -172,7 +172,7 @@ class Shopper(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="auth_mcp_shopper_email_ci_unique"),
             models.CheckConstraint(
-                condition=Q(card_last4="") | Exact(Length("card_last4"), 4),
+                condition=Q(card_last4="") | Q(Exact(Length("card_last4"), 4)),
                 name="auth_mcp_shopper_card_last4_length",
             ),
             models.CheckConstraint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from auth_mcp.models import SessionStatus
 from shop.api import SessionIdField
 
 
@@ -44,7 +45,7 @@ class SignInCodeSentSerializer(serializers.Serializer[dict[str, object]]):
     demo_code = serializers.CharField(required=False)
 
 
-class SessionStatusSerializer(serializers.Serializer[dict[str, object]]):
+class SessionStatusSerializer(serializers.Serializer[SessionStatus]):
     sessionId = serializers.CharField()
     authenticated = serializers.BooleanField()
     name = serializers.CharField(allow_null=True)

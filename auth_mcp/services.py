@@ -115,7 +115,7 @@ def reset_demo() -> dict[str, int]:
 
     Shoppers and the catalog stay. Returns how many rows of each model were deleted, by label.
     """
-    models = [*_installed_models(settings.DEMO_RESET_MODELS), ShopperSession, SignInCode, SmsOutbox]
+    models: list[type[Model]] = [*_installed_models(settings.DEMO_RESET_MODELS), ShopperSession, SignInCode, SmsOutbox]
     removed = {model._meta.label: 0 for model in models}
     with transaction.atomic():
         for model in models:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 
 from checkout_mcp.models import Cart, CartItem, Order, OrderLine, Payment
 
+ModelT = TypeVar("ModelT", bound=Model)
 
-class CartItemInline(admin.TabularInline):
+
+class CartItemInline(admin.TabularInline[CartItem, Cart]):
     model = CartItem
     extra = 0
     fields = ["product_id", "title", "unit_price", "quantity", "added_at"]
@@ -16,7 +19,7 @@ class CartItemInline(admin.TabularInline):
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(admin.ModelAdmin[Cart]):
     list_display = ["__str__", "shopper", "item_count", "updated_at"]
     list_filter = ["updated_at"]
     search_fields = ["shopper__name", "shopper__email", "session__handle", "items__product_id", "items__title"]
@@ -33,7 +36,7 @@ class CartAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("items")
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[ModelT, Order]):
     extra = 0
     can_delete = False
 
@@ -44,18 +47,18 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class OrderLineInline(ReadOnlyInline):
+class OrderLineInline(ReadOnlyInline[OrderLine]):
     model = OrderLine
     fields = ["product_id", "title", "unit_price", "quantity", "line_total"]
 
 
-class PaymentInline(ReadOnlyInline):
+class PaymentInline(ReadOnlyInline[Payment]):
     model = Payment
     fields = ["status", "amount", "card_brand", "card_last4", "decline_code", "decline_reason", "created_at"]
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(admin.ModelAdmin[Order]):
     """Orders are records of what happened: viewable and searchable, never edited."""
 
     list_display = ["number", "shopper", "status", "total", "created_at"]
@@ -87,7 +90,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(admin.ModelAdmin[Payment]):
     list_display = ["order", "status", "amount", "card_brand", "card_last4", "decline_reason", "created_at"]
     list_filter = ["status", "card_brand", "decline_code"]
     search_fields = ["order__number", "order__shopper__email", "card_last4"]

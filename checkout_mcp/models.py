@@ -144,7 +144,7 @@ class Order(models.Model):
                 condition=Q(status__in=["placed", "declined"]), name="checkout_mcp_order_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(number__startswith=ORDER_NUMBER_PREFIX) & Exact(Length("number"), 13),
+                condition=Q(number__startswith=ORDER_NUMBER_PREFIX) & Q(Exact(Length("number"), 13)),
                 name="checkout_mcp_order_number_format",
             ),
             models.CheckConstraint(condition=~Q(idempotency_key=""), name="checkout_mcp_order_idempotency_key_present"),
@@ -171,7 +171,7 @@ class OrderLine(models.Model):
                 condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="checkout_mcp_orderline_quantity_range"
             ),
             models.CheckConstraint(
-                condition=Q(unit_price__gte=0) & same_cents(F("line_total"), F("unit_price") * F("quantity")),
+                condition=Q(unit_price__gte=0) & Q(same_cents(F("line_total"), F("unit_price") * F("quantity"))),
                 name="checkout_mcp_orderline_total_adds_up",
             ),
         ]

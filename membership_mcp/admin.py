@@ -6,7 +6,7 @@ from membership_mcp.models import Membership
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["shopper", "plan", "status", "price", "total", "started_on", "renews_on", "trial_ends_on"]
     list_filter = ["plan", "status", "started_on"]
     search_fields = ["shopper__name", "shopper__email", "idempotency_key"]

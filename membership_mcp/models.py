@@ -101,7 +101,7 @@ class Membership(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(price__gte=0, subtotal__gte=0, tax__gte=0)
-                & same_cents(F("total"), F("subtotal") + F("tax")),
+                & Q(same_cents(F("total"), F("subtotal") + F("tax"))),
                 name="membership_mcp_amounts_add_up",
             ),
             models.CheckConstraint(

@@ -4,7 +4,7 @@ from search_mcp.models import Product
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(admin.ModelAdmin[Product]):
     list_display = ["title", "tcin", "brand", "department", "price", "rating", "review_count"]
     list_filter = ["department"]
     search_fields = ["title", "tcin", "brand", "keywords"]

@@ -162,8 +162,10 @@ class Catalog(Protocol):
     """Identifies the source in cache keys: results from different sources never mix."""
     page_size: int
     """Products per source page."""
-    image_origins: list[str]
-    """Origins the widget loads this catalog's images from (its CSP resource domains)."""
+
+    @property
+    def image_origins(self) -> list[str]:
+        """Origins the widget loads this catalog's images from (its CSP resource domains)."""
 
     async def fetch_page(self, query: str, page: int) -> SourcePage: ...
 
@@ -346,8 +348,8 @@ class UnwrangleCatalog:
             raise CatalogError(UNREADABLE)
         if body.get("success") is not True:
             upstream_error("unsuccessful")
-            upstream = body.get("message") if isinstance(body.get("message"), str) else ""
-            upstream = self._scrub(upstream)[:160]
+            message = body.get("message")
+            upstream = self._scrub(message if isinstance(message, str) else "")[:160]
             logger.warning("Unwrangle answered success=false: %s", upstream or "(no message)")
             said = f' ("{upstream}")' if upstream else ""
             raise CatalogError(
@@ -373,6 +375,7 @@ class UnwrangleCatalog:
         if not isinstance(item, dict):
             return None
         tcin, name = item.get("id"), item.get("name")
+        brand, currency = item.get("brand"), item.get("currency")
         if not isinstance(tcin, str | int) or not isinstance(name, str) or not name.strip():
             return None
         try:
@@ -389,9 +392,9 @@ class UnwrangleCatalog:
         return CatalogProduct(
             id=tcin,
             title=name.strip(),
-            brand=item.get("brand") if isinstance(item.get("brand"), str) else "",
+            brand=brand if isinstance(brand, str) else "",
             price=price,
-            currency=item.get("currency") if isinstance(item.get("currency"), str) else "USD",
+            currency=currency if isinstance(currency, str) else "USD",
             rating=_rating(item.get("rating")),
             review_count=_count(item.get("total_ratings")),
             image=image or (images[0] if images else None),

@@ -15,5 +15,6 @@ from mcp_engine import registry  # noqa: E402
 from targetdemo.access import AccessLog  # noqa: E402
 
 application = AccessLog(
-    ProtocolTypeRouter({"http": URLRouter([*registry.urlpatterns(), re_path(r"", django_application)])})
+    # Channels routes ASGI applications with Django's re_path; django-stubs types its target as a view.
+    ProtocolTypeRouter({"http": URLRouter([*registry.urlpatterns(), re_path(r"", django_application)])})  # type: ignore[arg-type]
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from mcp_engine.conf import Defaults as Engine
@@ -23,6 +24,9 @@ from targetdemo.env import (
     env_url,
     redis_url,
 )
+
+# Lets the admin classes name their model, as in ModelAdmin[Shopper], for the type checker.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
