@@ -8,6 +8,8 @@ reach the app:
   uvicorn workers;
 - the journey steps (`start_session`, `sign_in`, `signed_in_session`, `call_tool`, `post`) take a
   shopper through the app as a host and its widgets do;
+- a tool result is read with `text_of` (the text the model reads) and `structured` (its
+  structuredContent);
 - a server's log is followed with `wait_for_log`, never read after a sleep; its /metrics are read
   with `metric` and its database with `run_django`.
 Personas (who signs in) live in tests.personas.
@@ -37,7 +39,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from mcp import Client
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.personas import LAUREN, Persona
@@ -322,11 +324,23 @@ async def call_tool(live: LiveServer, endpoint: str, tool: str, arguments: dict[
         return await client.call_tool(tool, arguments)
 
 
+def text_of(result: CallToolResult) -> str:
+    """The text a tool result leads with: what the model reads first."""
+    block = result.content[0]
+    assert isinstance(block, TextContent), f"the result leads with {block.type} content, not text"
+    return block.text
+
+
+def structured(result: CallToolResult) -> dict[str, Any]:
+    """A tool result's structuredContent, which the tool must have sent as a JSON object."""
+    assert isinstance(result.structured_content, dict), f"no structuredContent object in {result.content}"
+    return result.structured_content
+
+
 async def start_session(live: LiveServer) -> str:
     result = await call_tool(live, "/mcp", "create-target-session", {})
     assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return str(result.structured_content["sessionId"])
+    return str(structured(result)["sessionId"])
 
 
 def callback(live: LiveServer, path: str, body: dict[str, Any]) -> httpx.Response:

@@ -6,6 +6,7 @@ from django.test import Client
 
 from auth_mcp import services
 from auth_mcp.models import Shopper, ShopperSession, SignInCode, SmsOutbox
+from auth_mcp.tests.conftest import Clock
 from tests.personas import MARCUS
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_the_code_page_never_shows_the_hash(admin_client_logged_in: Client, marc
 
 
 def test_expire_now_ends_the_selected_sessions(
-    clock, admin_client_logged_in: Client, marcus_signing_in: ShopperSession
+    clock: Clock, admin_client_logged_in: Client, marcus_signing_in: ShopperSession
 ) -> None:
     admin_client_logged_in.post(
         "/admin/auth_mcp/shoppersession/",

@@ -1,22 +1,29 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from auth_mcp.models import Shopper, ShopperSession, SmsOutbox
+from auth_mcp.tests.conftest import Clock
 from tests.personas import LAUREN, MARCUS
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/session/authenticate"
 
 
-def post(api: APIClient, **body: object):
+def post(api: APIClient, **body: object) -> _MonkeyPatchedResponse:
     return api.post(URL, body, format="json")
 
 
 def test_it_texts_lauren_a_code_and_hints_it_in_demo_mode(
-    settings, api: APIClient, session: ShopperSession, lauren_shopper: Shopper
+    settings: Settings, api: APIClient, session: ShopperSession, lauren_shopper: Shopper
 ) -> None:
     settings.DEMO_MODE = True
     response = post(api, sessionId=session.handle, email="lauren@example.com", password=LAUREN.password)
@@ -30,7 +37,7 @@ def test_it_texts_lauren_a_code_and_hints_it_in_demo_mode(
 
 
 def test_it_keeps_the_code_out_of_the_response_outside_demo_mode(
-    settings, api: APIClient, session: ShopperSession, marcus_shopper: Shopper
+    settings: Settings, api: APIClient, session: ShopperSession, marcus_shopper: Shopper
 ) -> None:
     settings.DEMO_MODE = False
     response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS.password)
@@ -69,7 +76,9 @@ def test_it_rejects_an_unknown_session(api: APIClient, marcus_shopper: Shopper) 
     assert "create-target-session" in error["message"]
 
 
-def test_it_rejects_an_expired_session(clock, api: APIClient, session: ShopperSession, marcus_shopper: Shopper) -> None:
+def test_it_rejects_an_expired_session(
+    clock: Clock, api: APIClient, session: ShopperSession, marcus_shopper: Shopper
+) -> None:
     clock.advance(minutes=10)
     response = post(api, sessionId=session.handle, email=marcus_shopper.email, password=MARCUS.password)
     assert response.status_code == 410
@@ -113,7 +122,7 @@ def test_it_rejects_a_body_that_is_not_json(api: APIClient) -> None:
     assert response.json()["error"]["code"] == "malformed_json"
 
 
-def test_it_throttles_each_session(settings, api: APIClient, session: ShopperSession) -> None:
+def test_it_throttles_each_session(settings: Settings, api: APIClient, session: ShopperSession) -> None:
     settings.SIGN_IN_RATE_PER_SESSION = "3/min"
     statuses = [
         post(api, sessionId=session.handle, email=f"guess{n}@example.com", password="x").status_code for n in range(4)
@@ -128,7 +137,7 @@ def test_it_throttles_each_session(settings, api: APIClient, session: ShopperSes
     )
 
 
-def test_it_throttles_each_email_across_sessions(settings, api: APIClient, marcus_shopper: Shopper) -> None:
+def test_it_throttles_each_email_across_sessions(settings: Settings, api: APIClient, marcus_shopper: Shopper) -> None:
     settings.SIGN_IN_RATE_PER_EMAIL = "2/min"
     statuses = [
         post(api, sessionId=ShopperSession.objects.start().handle, email=email, password="wrong").status_code

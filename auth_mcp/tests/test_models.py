@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import DataError, IntegrityError, transaction
+from pytest_django.fixtures import Settings
 
 from auth_mcp.models import (
     SESSION_HANDLE_PATTERN,
@@ -17,6 +19,7 @@ from auth_mcp.models import (
     ShopperSession,
     SignInCode,
 )
+from auth_mcp.tests.conftest import Clock
 from tests.personas import LAUREN
 
 pytestmark = pytest.mark.django_db
@@ -57,14 +60,14 @@ def test_session_handles_are_prefixed_and_carry_at_least_128_random_bits() -> No
         assert len(random_part) * math.log2(64) >= 128
 
 
-def test_a_new_session_is_anonymous_and_expires_after_the_idle_timeout(settings, clock) -> None:
+def test_a_new_session_is_anonymous_and_expires_after_the_idle_timeout(settings: Settings, clock: Clock) -> None:
     session = ShopperSession.objects.start()
     assert session.state == ShopperSession.State.ANONYMOUS
     assert session.expires_at == clock.current + timedelta(seconds=settings.SHOPPER_SESSION_IDLE_SECONDS)
     assert session.status() == {"sessionId": session.handle, "authenticated": False, "name": None, "email": None}
 
 
-def test_every_use_restarts_the_idle_timer(clock) -> None:
+def test_every_use_restarts_the_idle_timer(clock: Clock) -> None:
     session = ShopperSession.objects.start()
     clock.advance(minutes=9)
     ShopperSession.objects.get_live(session.handle)
@@ -74,14 +77,14 @@ def test_every_use_restarts_the_idle_timer(clock) -> None:
     assert refreshed.expires_at == clock.current + timedelta(minutes=10)
 
 
-def test_it_rejects_a_session_idle_for_ten_minutes(clock) -> None:
+def test_it_rejects_a_session_idle_for_ten_minutes(clock: Clock) -> None:
     session = ShopperSession.objects.start()
     clock.advance(minutes=10)
     with pytest.raises(SessionExpired, match="create-target-session again"):
         ShopperSession.objects.get_live(session.handle)
 
 
-def test_using_an_expired_session_does_not_revive_it(clock) -> None:
+def test_using_an_expired_session_does_not_revive_it(clock: Clock) -> None:
     session = ShopperSession.objects.start()
     clock.advance(minutes=11)
     with pytest.raises(SessionExpired):
@@ -91,7 +94,7 @@ def test_using_an_expired_session_does_not_revive_it(clock) -> None:
     assert session.last_seen_at == clock.current - timedelta(minutes=11)
 
 
-def test_the_idle_timeout_is_a_setting(settings, clock) -> None:
+def test_the_idle_timeout_is_a_setting(settings: Settings, clock: Clock) -> None:
     settings.SHOPPER_SESSION_IDLE_SECONDS = 120
     session = ShopperSession.objects.start()
     clock.advance(minutes=2)
@@ -106,7 +109,7 @@ def test_it_rejects_unknown_session_handles(handle: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-async def test_the_async_lookup_refreshes_and_expires_like_the_sync_one(clock) -> None:
+async def test_the_async_lookup_refreshes_and_expires_like_the_sync_one(clock: Clock) -> None:
     session = await ShopperSession.objects.astart()
     clock.advance(minutes=5)
     found = await ShopperSession.objects.aget_live(session.handle)
@@ -130,7 +133,8 @@ def test_a_shopper_signed_in_on_a_session_is_found_by_its_handle(
 def test_a_session_nobody_finished_signing_in_on_sends_the_model_to_authenticate_target(
     session: ShopperSession, marcus_shopper: Shopper
 ) -> None:
-    for step in (lambda: None, lambda: session.mark_code_sent(marcus_shopper)):
+    steps: list[Callable[[], object]] = [lambda: None, lambda: session.mark_code_sent(marcus_shopper)]
+    for step in steps:
         step()
         with pytest.raises(NotSignedIn) as refused:
             ShopperSession.objects.get_signed_in(session.handle)
@@ -142,7 +146,7 @@ def test_a_session_nobody_finished_signing_in_on_sends_the_model_to_authenticate
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-async def test_the_async_signed_in_lookup_refuses_like_the_sync_one(clock) -> None:
+async def test_the_async_signed_in_lookup_refuses_like_the_sync_one(clock: Clock) -> None:
     session = await ShopperSession.objects.astart()
     with pytest.raises(NotSignedIn):
         await ShopperSession.objects.aget_signed_in(session.handle)
@@ -210,7 +214,7 @@ def test_the_database_refuses_more_than_five_attempts(session: ShopperSession, m
         row.save()
 
 
-def test_a_code_expires_after_five_minutes(clock, session: ShopperSession, marcus_shopper: Shopper) -> None:
+def test_a_code_expires_after_five_minutes(clock: Clock, session: ShopperSession, marcus_shopper: Shopper) -> None:
     row, _ = SignInCode.objects.issue(session, marcus_shopper)
     clock.advance(minutes=4, seconds=59)
     assert not row.is_expired

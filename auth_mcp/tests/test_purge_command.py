@@ -6,11 +6,12 @@ import pytest
 from django.core.management import call_command
 
 from auth_mcp.models import ShopperSession
+from auth_mcp.tests.conftest import Clock
 
 pytestmark = pytest.mark.django_db
 
 
-def test_it_deletes_only_expired_sessions(clock) -> None:
+def test_it_deletes_only_expired_sessions(clock: Clock) -> None:
     idle = ShopperSession.objects.start()
     clock.advance(minutes=6)
     active = ShopperSession.objects.start()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from auth_mcp import services
 from auth_mcp.models import (
@@ -15,6 +16,7 @@ from auth_mcp.models import (
     TooManyAttempts,
     WrongCode,
 )
+from auth_mcp.tests.conftest import Clock
 from tests.personas import LAUREN, MARCUS
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +61,7 @@ def test_it_rejects_an_unknown_email_when_sign_in_is_closed(session: ShopperSess
     assert not Shopper.objects.filter(email="stranger@example.com").exists()
 
 
-def test_open_sign_in_creates_a_shopper_for_an_unknown_email(settings, session: ShopperSession) -> None:
+def test_open_sign_in_creates_a_shopper_for_an_unknown_email(settings: Settings, session: ShopperSession) -> None:
     settings.DEMO_OPEN_SIGNIN = True
     issued = services.start_sign_in(session, "Jamie.Rivera@example.com", "first-time-here")
     shopper = Shopper.objects.get(email="jamie.rivera@example.com")
@@ -70,7 +72,7 @@ def test_open_sign_in_creates_a_shopper_for_an_unknown_email(settings, session: 
 
 
 def test_open_sign_in_still_rejects_a_wrong_password_for_an_existing_shopper(
-    settings, session: ShopperSession, marcus_shopper: Shopper
+    settings: Settings, session: ShopperSession, marcus_shopper: Shopper
 ) -> None:
     settings.DEMO_OPEN_SIGNIN = True
     with pytest.raises(InvalidCredentials):
@@ -106,7 +108,7 @@ def test_signing_in_again_sends_a_fresh_code_with_fresh_tries(session: ShopperSe
     assert session.is_signed_in
 
 
-def test_it_rejects_an_expired_code(clock, session: ShopperSession, marcus_shopper: Shopper) -> None:
+def test_it_rejects_an_expired_code(clock: Clock, session: ShopperSession, marcus_shopper: Shopper) -> None:
     issued = services.start_sign_in(session, marcus_shopper.email, MARCUS.password)
     clock.advance(minutes=5)
     with pytest.raises(CodeExpired, match="Sign in again"):
@@ -147,6 +149,6 @@ def test_reset_clears_conversation_state_and_keeps_shoppers(
     assert Shopper.objects.count() == 2
 
 
-def test_reset_skips_models_that_do_not_exist(settings) -> None:
+def test_reset_skips_models_that_do_not_exist(settings: Settings) -> None:
     settings.DEMO_RESET_MODELS = ["checkout_mcp.NoSuchModel", "not_an_app.Thing", "malformed"]
     assert set(services.reset_demo()) == {"auth_mcp.ShopperSession", "auth_mcp.SignInCode", "auth_mcp.SmsOutbox"}

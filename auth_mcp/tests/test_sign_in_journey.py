@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mcp import Client
 
-from tests.liveserver import LiveServer, callback, expire_session, sign_in, start_session
+from tests.liveserver import LiveServer, callback, expire_session, sign_in, start_session, text_of
 from tests.personas import LAUREN
 
 
@@ -19,8 +19,8 @@ async def test_a_shopper_signs_in_through_the_widget_callbacks(live: LiveServer)
             "name": None,
             "email": None,
         }
-        assert "sign-in form" in shown.content[0].text
-        assert shown.meta["apiBase"] == live.url
+        assert "sign-in form" in text_of(shown)
+        assert shown.meta is not None and shown.meta["apiBase"] == live.url
         status = sign_in(live, session_id)
         assert status == {
             "sessionId": session_id,
@@ -31,15 +31,15 @@ async def test_a_shopper_signs_in_through_the_widget_callbacks(live: LiveServer)
         checked = await client.call_tool("get-target-auth-status", {"sessionId": session_id})
         again = await client.call_tool("authenticate-target", {"sessionId": session_id})
     assert checked.structured_content["authenticated"] is True
-    assert "Lauren Bailey" in checked.content[0].text
-    assert "already signed in" in again.content[0].text
+    assert "Lauren Bailey" in text_of(checked)
+    assert "already signed in" in text_of(again)
 
 
 async def test_the_tools_say_what_to_do_with_an_unknown_session(live: LiveServer) -> None:
     async with Client(f"{live.url}/mcp") as client:
         result = await client.call_tool("get-target-auth-status", {"sessionId": "sess_doesnotexist"})
     assert result.is_error
-    assert "create-target-session" in result.content[0].text
+    assert "create-target-session" in text_of(result)
 
 
 async def test_an_expired_session_tells_the_model_to_start_again(live: LiveServer) -> None:
@@ -48,7 +48,7 @@ async def test_an_expired_session_tells_the_model_to_start_again(live: LiveServe
     async with Client(f"{live.url}/mcp") as client:
         result = await client.call_tool("authenticate-target", {"sessionId": session_id})
     assert result.is_error
-    assert "expired" in result.content[0].text and "create-target-session" in result.content[0].text
+    assert "expired" in text_of(result) and "create-target-session" in text_of(result)
     answer = callback(
         live, "authenticate", {"sessionId": session_id, "email": LAUREN.email, "password": LAUREN.password}
     )
@@ -83,4 +83,4 @@ async def test_no_secret_reaches_a_tool_result(live: LiveServer) -> None:
         status = await client.call_tool("get-target-auth-status", {"sessionId": session_id})
     everything = str(status.model_dump())
     assert sent.json()["demo_code"] not in everything and LAUREN.password not in everything
-    assert "code" in status.content[0].text.lower()
+    assert "code" in text_of(status).lower()

@@ -8,6 +8,7 @@ import pytest
 
 from auth_mcp import services
 from auth_mcp.models import Shopper, ShopperSession
+from auth_mcp.tests.conftest import Clock
 from auth_mcp.tools import server
 from mcp_engine import Context
 from tests.personas import MARCUS
@@ -21,7 +22,9 @@ async def call(name: str, **arguments: Any) -> dict[str, Any]:
 
 
 def text(result: dict[str, Any]) -> str:
-    return result["content"][0]["text"]
+    shown = result["content"][0]["text"]
+    assert isinstance(shown, str)
+    return shown
 
 
 async def test_create_target_session_starts_an_anonymous_session() -> None:
@@ -70,7 +73,7 @@ async def test_auth_status_says_a_code_is_waiting_to_be_entered(marcus_code_sent
     assert "code was texted" in text(result)
 
 
-async def test_tools_tell_the_model_to_start_over_when_the_session_expired(clock) -> None:
+async def test_tools_tell_the_model_to_start_over_when_the_session_expired(clock: Clock) -> None:
     session = await ShopperSession.objects.astart()
     clock.advance(minutes=10)
     result = await call("get-target-auth-status", sessionId=session.handle)

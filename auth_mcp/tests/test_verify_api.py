@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from auth_mcp import services
 from auth_mcp.models import Shopper, ShopperSession
+from auth_mcp.tests.conftest import Clock
 from tests.personas import LAUREN, MARCUS
+
+if TYPE_CHECKING:
+    from rest_framework.response import _MonkeyPatchedResponse
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/session/verify"
 
 
-def post(api: APIClient, **body: object):
+def post(api: APIClient, **body: object) -> _MonkeyPatchedResponse:
     return api.post(URL, body, format="json")
 
 
@@ -26,7 +33,7 @@ def marcus_code(session: ShopperSession, marcus_shopper: Shopper) -> str:
 
 
 def test_lauren_signs_in_through_both_callbacks(
-    settings, api: APIClient, session: ShopperSession, lauren_shopper: Shopper
+    settings: Settings, api: APIClient, session: ShopperSession, lauren_shopper: Shopper
 ) -> None:
     settings.DEMO_MODE = True
     sent = api.post(
@@ -66,7 +73,7 @@ def test_it_rejects_the_right_code_after_five_wrong_ones(
     assert response.json()["error"]["code"] == "too_many_attempts"
 
 
-def test_it_rejects_an_expired_code(clock, api: APIClient, session: ShopperSession, marcus_code: str) -> None:
+def test_it_rejects_an_expired_code(clock: Clock, api: APIClient, session: ShopperSession, marcus_code: str) -> None:
     clock.advance(minutes=5, seconds=1)
     response = post(api, sessionId=session.handle, code=marcus_code)
     assert response.status_code == 410
@@ -85,7 +92,7 @@ def test_it_rejects_an_unknown_session(api: APIClient) -> None:
     assert response.json()["error"]["code"] == "session_not_found"
 
 
-def test_it_rejects_an_expired_session(clock, api: APIClient, session: ShopperSession, marcus_code: str) -> None:
+def test_it_rejects_an_expired_session(clock: Clock, api: APIClient, session: ShopperSession, marcus_code: str) -> None:
     clock.advance(minutes=10)
     response = post(api, sessionId=session.handle, code=marcus_code)
     assert response.status_code == 410
@@ -99,7 +106,9 @@ def test_it_rejects_a_code_that_is_not_six_digits(api: APIClient, session: Shopp
     assert response.json()["error"]["field"] == "code"
 
 
-def test_it_throttles_guessing_per_session(settings, api: APIClient, session: ShopperSession, marcus_code: str) -> None:
+def test_it_throttles_guessing_per_session(
+    settings: Settings, api: APIClient, session: ShopperSession, marcus_code: str
+) -> None:
     settings.SIGN_IN_RATE_PER_SESSION = "2/min"
     statuses = [post(api, sessionId=session.handle, code=wrong(marcus_code)).status_code for _ in range(3)]
     assert statuses == [400, 400, 429]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.liveserver import LiveServer, call_tool, expire_session, signed_in_session, start_session
+from tests.liveserver import LiveServer, call_tool, expire_session, signed_in_session, start_session, text_of
 from tests.personas import PRIYA, create_in
 
 FITBIT = "38098260"  # Fitbit Charge 6, 159.95 in the catalog
@@ -20,11 +20,11 @@ async def priya_session(live: LiveServer) -> str:
 
 async def test_it_adds_a_product_at_the_catalog_price(live: LiveServer, priya_session: str) -> None:
     result = await call_tool(live, "/mcp3", "add-to-cart", {"sessionId": priya_session, "productId": FITBIT})
-    assert not result.is_error, result.content[0].text
+    assert not result.is_error, text_of(result)
     line = result.structured_content["line"]
     assert line["productId"] == FITBIT and line["unitPrice"] == "159.95" and line["quantity"] >= 1
     assert "Fitbit Charge 6" in line["title"]
-    assert "checkout" in result.content[0].text
+    assert "checkout" in text_of(result)
 
 
 async def test_adding_a_product_again_raises_its_quantity(live: LiveServer, priya_session: str) -> None:
@@ -44,14 +44,14 @@ async def test_it_takes_no_price_from_the_caller(live: LiveServer, priya_session
         live, "/mcp3", "add-to-cart", {"sessionId": priya_session, "productId": NOTEBOOK, "price": "0.01"}
     )
     assert result.is_error
-    assert "price: is not a parameter of this tool" in result.content[0].text
+    assert "price: is not a parameter of this tool" in text_of(result)
 
 
 async def test_it_rejects_an_unknown_product(live: LiveServer, priya_session: str) -> None:
     result = await call_tool(live, "/mcp3", "add-to-cart", {"sessionId": priya_session, "productId": "99999999"})
     assert result.is_error
-    assert "no product with id 99999999" in result.content[0].text
-    assert "search-target-products" in result.content[0].text
+    assert "no product with id 99999999" in text_of(result)
+    assert "search-target-products" in text_of(result)
 
 
 @pytest.mark.parametrize("quantity", [0, 100])
@@ -60,7 +60,7 @@ async def test_it_rejects_a_quantity_outside_1_to_99(live: LiveServer, priya_ses
         live, "/mcp3", "add-to-cart", {"sessionId": priya_session, "productId": NOTEBOOK, "quantity": quantity}
     )
     assert result.is_error
-    assert "quantity" in result.content[0].text
+    assert "quantity" in text_of(result)
 
 
 async def test_it_refuses_to_put_more_than_99_of_a_product_in_the_cart(live: LiveServer, priya_session: str) -> None:
@@ -70,14 +70,14 @@ async def test_it_refuses_to_put_more_than_99_of_a_product_in_the_cart(live: Liv
         live, "/mcp3", "add-to-cart", {"sessionId": priya_session, "productId": product, "quantity": 5}
     )
     assert result.is_error
-    assert "already has 98" in result.content[0].text and "Add at most 1 more" in result.content[0].text
+    assert "already has 98" in text_of(result) and "Add at most 1 more" in text_of(result)
 
 
 async def test_a_session_that_is_not_signed_in_is_sent_to_authenticate_target(live: LiveServer) -> None:
     session_id = await start_session(live)
     result = await call_tool(live, "/mcp3", "add-to-cart", {"sessionId": session_id, "productId": FITBIT})
     assert result.is_error
-    assert "not signed in" in result.content[0].text and "authenticate-target" in result.content[0].text
+    assert "not signed in" in text_of(result) and "authenticate-target" in text_of(result)
 
 
 async def test_an_expired_session_is_told_to_start_a_new_one(live: LiveServer) -> None:
@@ -87,10 +87,10 @@ async def test_an_expired_session_is_told_to_start_a_new_one(live: LiveServer) -
     expire_session(live, session_id)
     result = await call_tool(live, "/mcp3", "add-to-cart", {"sessionId": session_id, "productId": FITBIT})
     assert result.is_error
-    assert "expired" in result.content[0].text and "create-target-session" in result.content[0].text
+    assert "expired" in text_of(result) and "create-target-session" in text_of(result)
 
 
 async def test_an_unknown_session_is_told_to_start_a_new_one(live: LiveServer) -> None:
     result = await call_tool(live, "/mcp3", "add-to-cart", {"sessionId": "sess_" + "x" * 32, "productId": FITBIT})
     assert result.is_error
-    assert "create-target-session" in result.content[0].text
+    assert "create-target-session" in text_of(result)

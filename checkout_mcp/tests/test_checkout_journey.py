@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
 from django.conf import settings
 
-from tests.liveserver import LiveServer, call_tool, cents, new_key, post, signed_in_session, start_session
+from tests.liveserver import (
+    LiveServer,
+    call_tool,
+    cents,
+    new_key,
+    post,
+    signed_in_session,
+    start_session,
+    structured,
+    text_of,
+)
 from tests.personas import DANA, PRIYA, THEO, Persona, create_in
 
 COTTON_ROUNDS = "31508397"  # 2.49
@@ -22,18 +33,19 @@ async def add(live: LiveServer, session_id: str, product_id: str, quantity: int 
     result = await call_tool(
         live, "/mcp3", "add-to-cart", {"sessionId": session_id, "productId": product_id, "quantity": quantity}
     )
-    assert not result.is_error, result.content[0].text
+    assert not result.is_error, text_of(result)
 
 
-async def checkout(live: LiveServer, session_id: str) -> dict:
+async def checkout(live: LiveServer, session_id: str) -> dict[str, Any]:
     result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
-    assert not result.is_error, result.content[0].text
-    return dict(result.structured_content)
+    assert not result.is_error, text_of(result)
+    return structured(result)
 
 
-def stored_order(live: LiveServer, number: str) -> dict:
-    return live.run_django(
-        f"""
+def stored_order(live: LiveServer, number: str) -> dict[str, Any]:
+    return dict(
+        live.run_django(
+            f"""
 from checkout_mcp.models import Order
 order = Order.objects.select_related("payment", "shopper").get(number={number!r})
 result = {{
@@ -45,6 +57,7 @@ result = {{
     "orders_with_key": Order.objects.filter(idempotency_key=order.idempotency_key).count(),
 }}
 """,
+        )
     )
 
 
@@ -96,7 +109,7 @@ async def test_priya_buys_two_products_and_the_order_matches_the_summary_to_the_
     assert stored["payment"] == ["succeeded", summary["total"], "4242"]
 
     emptied = await call_tool(live, "/mcp3", "checkout", {"sessionId": priya_session})
-    assert emptied.is_error and "cart is empty" in emptied.content[0].text
+    assert emptied.is_error and "cart is empty" in text_of(emptied)
     assert await checkout(live, theo_session) == theo_before
 
 
@@ -179,7 +192,7 @@ async def test_checkout_of_an_empty_cart_says_what_to_do(live: LiveServer) -> No
     session_id = await signed_in_session(live, shopper)
     result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
     assert result.is_error
-    assert "cart is empty" in result.content[0].text and "add-to-cart" in result.content[0].text
+    assert "cart is empty" in text_of(result) and "add-to-cart" in text_of(result)
     completed = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
     assert completed.status_code == 409 and completed.json()["error"]["code"] == "cart_empty"
 
@@ -187,12 +200,12 @@ async def test_checkout_of_an_empty_cart_says_what_to_do(live: LiveServer) -> No
 async def test_checkout_needs_a_signed_in_session(live: LiveServer) -> None:
     session_id = await start_session(live)
     result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
-    assert result.is_error and "authenticate-target" in result.content[0].text
+    assert result.is_error and "authenticate-target" in text_of(result)
     completed = await post(live, COMPLETE, {"sessionId": session_id}, new_key())
     assert completed.status_code == 403
     assert completed.json()["error"] == {
         "code": "not_signed_in",
-        "message": result.content[0].text,
+        "message": text_of(result),
         "field": "sessionId",
     }
     unknown = await post(live, COMPLETE, {"sessionId": "sess_" + "y" * 32}, new_key())

@@ -9,8 +9,9 @@ import pytest
 from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.types import TextResourceContents
 
-from tests.liveserver import LiveServer
+from tests.liveserver import LiveServer, text_of
 
 Connect = Callable[[str], Client]
 CONNECTIONS: dict[str, Connect] = {
@@ -42,11 +43,11 @@ async def test_conformance_tools_can_be_called(live: LiveServer, connection: str
         card = await client.call_tool("show_test_card", {"title": "Hello", "items": ["a", "<b>"]})
         failed = await client.call_tool("test_error_handling", {})
         invalid = await client.call_tool("show_test_card", {"title": ""})
-    assert text.content[0].text == "This is a simple text response for testing."
+    assert text_of(text) == "This is a simple text response for testing."
     assert card.structured_content == {"title": "Hello", "items": ["a", "<b>"]}
     assert not card.is_error
-    assert failed.is_error and "intentionally" in failed.content[0].text
-    assert invalid.is_error and "title" in invalid.content[0].text
+    assert failed.is_error and "intentionally" in text_of(failed)
+    assert invalid.is_error and "title" in text_of(invalid)
 
 
 async def test_widget_resources_carry_both_key_families(live: LiveServer) -> None:
@@ -58,6 +59,7 @@ async def test_widget_resources_carry_both_key_families(live: LiveServer) -> Non
     assert meta["openai/outputTemplate"] == uri
     assert meta["openai/toolInvocation/invoking"] and meta["openai/toolInvocation/invoked"]
     contents = read.contents[0]
+    assert isinstance(contents, TextResourceContents), "a widget is HTML text"
     assert contents.mime_type == "text/html;profile=mcp-app"
     html = contents.text
     assert "const Widget" in html or "window.Widget" in html, "the runtime is inlined"
@@ -75,16 +77,16 @@ async def test_progress_and_logs_reach_a_legacy_client(live: LiveServer) -> None
     async def on_log(params: object) -> None:
         logs.append(str(getattr(params, "data", "")))
 
-    progress: list[float] = []
+    reported: list[float] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append(value)
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        reported.append(progress)
 
     async with Client(f"{live.url}/mcp-conformance", mode="legacy", logging_callback=on_log) as client:
         await client.call_tool("test_tool_with_logging", {})
         await client.call_tool("test_tool_with_progress", {}, progress_callback=on_progress)
     assert logs == ["Tool execution started", "Tool processing data", "Tool execution completed"]
-    assert progress == [0, 50, 100]
+    assert reported == [0, 50, 100]
 
 
 async def test_sampling_travels_back_over_legacy_sse(live: LiveServer) -> None:
@@ -95,4 +97,4 @@ async def test_sampling_travels_back_over_legacy_sse(live: LiveServer) -> None:
 
     async with Client(sse_client(f"{live.url}/mcp-conformance"), mode="legacy", sampling_callback=sample) as client:
         result = await client.call_tool("test_sampling", {"prompt": "Capital of France?"})
-    assert result.content[0].text == "LLM response: Paris"
+    assert text_of(result) == "LLM response: Paris"

@@ -5,22 +5,33 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
 from django.conf import settings
 
-from tests.liveserver import LiveServer, call_tool, cents, new_key, post, signed_in_session, start_session
+from tests.liveserver import (
+    LiveServer,
+    call_tool,
+    cents,
+    new_key,
+    post,
+    signed_in_session,
+    start_session,
+    structured,
+    text_of,
+)
 from tests.personas import ANA, DANA, SAM, create_in
 
 ENROLL = "/api/membership/enroll"
 NOTEBOOK = "42191994"  # 4.29: far under the free-shipping threshold
 
 
-async def status(live: LiveServer, session_id: str) -> dict:
+async def status(live: LiveServer, session_id: str) -> dict[str, Any]:
     result = await call_tool(live, "/mcp4", "check-circle-membership", {"sessionId": session_id})
-    assert not result.is_error, result.content[0].text
-    return {"text": result.content[0].text, **result.structured_content}
+    assert not result.is_error, text_of(result)
+    return {"text": text_of(result), **structured(result)}
 
 
 async def test_a_shopper_who_is_not_a_member_hears_the_benefits_and_prices(live: LiveServer) -> None:
@@ -144,7 +155,7 @@ async def test_membership_tools_need_a_signed_in_session(live: LiveServer) -> No
     session_id = await start_session(live)
     for tool in ("check-circle-membership", "circle-signup"):
         result = await call_tool(live, "/mcp4", tool, {"sessionId": session_id})
-        assert result.is_error and "authenticate-target" in result.content[0].text
+        assert result.is_error and "authenticate-target" in text_of(result)
     refused = await post(live, ENROLL, {"sessionId": session_id, "plan": "annual"}, new_key())
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_signed_in"
 
@@ -156,7 +167,7 @@ async def test_membership_tools_need_a_signed_in_session(live: LiveServer) -> No
         ({"plan": "annual"}, None, "Idempotency-Key"),
     ],
 )
-async def test_enrolment_input_is_checked(live: LiveServer, body: dict, key: str | None, field: str) -> None:
+async def test_enrolment_input_is_checked(live: LiveServer, body: dict[str, str], key: str | None, field: str) -> None:
     refused = await post(live, ENROLL, {"sessionId": "sess_" + "q" * 32, **body}, key)
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "invalid_input" and refused.json()["error"]["field"] == field

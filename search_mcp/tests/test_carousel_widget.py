@@ -130,7 +130,12 @@ def test_html_in_data_shows_as_text(browser: Any, results: dict[str, dict[str, A
     result["structuredContent"]["products"][0]["title"] = HOSTILE
     dialogs: list[str] = []
     page = open_widget(browser, result, HOSTILE)
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
 
     assert HOSTILE in page.inner_text("body")
     assert page.evaluate("() => document.querySelectorAll('img[src=x]').length") == 0

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.types import TextResourceContents
 
 from tests.liveserver import LiveServer
 
@@ -109,14 +110,18 @@ async def test_it_rejects_bad_input_naming_the_field(live: LiveServer, arguments
 async def test_it_declares_the_carousel_and_serves_it(live: LiveServer) -> None:
     async with Client(f"{live.url}/mcp2") as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-        uri = tools[SEARCH].meta["ui"]["resourceUri"]
+        meta = tools[SEARCH].meta or {}
+        uri = meta["ui"]["resourceUri"]
         contents = (await client.read_resource(uri)).contents[0]
 
-    assert tools[SEARCH].annotations.read_only_hint is True
-    assert tools[SEARCH].meta["openai/outputTemplate"] == uri
+    annotations = tools[SEARCH].annotations
+    assert annotations is not None and annotations.read_only_hint is True
+    assert meta["openai/outputTemplate"] == uri
     assert uri.startswith("ui://target-search/product-carousel-")
+    assert isinstance(contents, TextResourceContents), "a widget is HTML text"
     assert contents.mime_type == "text/html;profile=mcp-app"
     assert "window.Widget" in contents.text and "Add to cart" in contents.text
-    csp = contents.meta["ui"]["csp"]
+    widget_meta = contents.meta or {}
+    csp = widget_meta["ui"]["csp"]
     assert csp == {"connectDomains": [], "resourceDomains": [live.env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")]}
-    assert contents.meta["openai/widgetCSP"]["redirect_domains"] == ["https://www.target.com"]
+    assert widget_meta["openai/widgetCSP"]["redirect_domains"] == ["https://www.target.com"]

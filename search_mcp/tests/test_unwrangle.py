@@ -208,7 +208,7 @@ async def test_the_key_never_reaches_results_widgets_or_the_log(
             result = await client.call_tool(SEARCH, {"query": query})
             seen.append(result.model_dump_json())
         tools = await client.list_tools()
-        uri = next(tool for tool in tools.tools if tool.name == SEARCH).meta["ui"]["resourceUri"]
+        uri = (next(tool for tool in tools.tools if tool.name == SEARCH).meta or {})["ui"]["resourceUri"]
         seen.append((await client.read_resource(uri)).model_dump_json())
 
     assert fresh_peer.requests[0].params["api_key"] == API_KEY  # the key was really used
