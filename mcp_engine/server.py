@@ -313,7 +313,7 @@ class MCPServer:
         started = time.perf_counter()
         outcome = "internal_error"
         try:
-            result = await self._run_tool(tool, arguments, principal, ctx)
+            result = await self._run_tool(tool, arguments, ctx)
             outcome = (
                 "input_required"
                 if result.get("resultType") == "input_required"
@@ -339,12 +339,18 @@ class MCPServer:
                 },
             )
 
-    async def _run_tool(
-        self, tool: Tool, arguments: dict[str, Any], principal: str | None, ctx: Context
-    ) -> dict[str, Any]:
+    async def _run_tool(self, tool: Tool, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        # Arguments are validated before anything is keyed on them: a principal that is not a valid
+        # argument never names a rate-limit counter, and a valid one names it only hashed.
+        try:
+            kwargs = tool.parse_arguments(arguments)
+        except ToolError as exc:
+            return tool_error_result(str(exc))
+        # Only a tool that declares the principal argument has validated it.
+        principal = kwargs.get(self.principal_argument) if self.principal_argument else None
         limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_PRINCIPAL)
-        if principal is not None and limit is not None:
-            wait = await limit.hit(f"mcp-principal:{self.name}:{principal}")
+        if isinstance(principal, str) and principal and limit is not None:
+            wait = await limit.hit(f"mcp-principal:{self.name}:{pseudonym(principal)}")
             if wait:
                 RATE_LIMITED.labels(self.name, "principal").inc()
                 raise rate_limited(wait, f"for this {self.principal_argument}")
@@ -352,7 +358,6 @@ class MCPServer:
         if self.uses_database:
             await aclose_old_connections()
         try:
-            kwargs = tool.parse_arguments(arguments)
             if tool.context_param:
                 kwargs[tool.context_param] = ctx
             outcome = await tool.handler(**kwargs)
