@@ -33,6 +33,8 @@ from mcp_engine.errors import (
     PARSE_ERROR,
     UNSUPPORTED_PROTOCOL_VERSION,
     MCPError,
+    service_unavailable,
+    unavailable_errors,
 )
 from mcp_engine.observability import REQUESTS
 from mcp_engine.server import CACHEABLE_METHODS, KNOWN_METHODS, MCPServer
@@ -302,6 +304,17 @@ async def answer(server: MCPServer, message: Message, ctx: Context) -> tuple[dic
         result = await server.handle(method, message.params, ctx)
     except MCPError as exc:
         return error_response(message.id, exc), exc
+    except unavailable_errors() as exc:
+        logger.error(
+            "MCP %s on %s failed: a service it needs is unreachable (%s: %s)",
+            method,
+            server.name,
+            type(exc).__name__,
+            exc,
+            extra={"request_id": ctx.trace_id, "server": server.name},
+        )
+        error = service_unavailable()
+        return error_response(message.id, error), error
     except Exception:
         logger.exception(
             "MCP %s failed on %s", method, server.name, extra={"request_id": ctx.trace_id, "server": server.name}

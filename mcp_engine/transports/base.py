@@ -30,6 +30,8 @@ from mcp_engine.errors import (
     MCPError,
     http_status_for,
     rate_limited,
+    service_unavailable,
+    unavailable_errors,
 )
 from mcp_engine.observability import RATE_LIMITED, request_id
 from mcp_engine.protocol import ASSUMED_LEGACY_VERSION, Envelope, Message, answer, dumps, error_response
@@ -119,17 +121,29 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         if refusal is not None:
             await self.refuse(*refusal)
             return
-        limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_ADDRESS)
-        if limit is not None:
-            wait = await limit.hit(f"mcp-address:{self.client_address()}")
-            if wait:
-                RATE_LIMITED.labels(self.server.name, "address").inc()
-                await self.send_error(None, rate_limited(wait, "from this client address"), modern=True)
-                return
+        # Everything from here may touch the cache or the database; whatever fails, the client gets
+        # an answer (503 when a service is down), never a request left hanging.
         try:
+            limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_ADDRESS)
+            if limit is not None:
+                wait = await limit.hit(f"mcp-address:{self.client_address()}")
+                if wait:
+                    RATE_LIMITED.labels(self.server.name, "address").inc()
+                    await self.send_error(None, rate_limited(wait, "from this client address"), modern=True)
+                    return
             await self.handle(body)
         except asyncio.CancelledError:
             raise
+        except unavailable_errors() as exc:
+            logger.error(
+                "MCP request on %s failed: a service it needs is unreachable (%s: %s)",
+                self.scope.get("path"),
+                type(exc).__name__,
+                exc,
+                extra={"request_id": self.trace_id},
+            )
+            with contextlib.suppress(Exception):
+                await self.send_error(None, service_unavailable(), modern=True)
         except Exception:
             logger.exception("MCP transport failure on %s", self.scope.get("path"))
             with contextlib.suppress(Exception):
