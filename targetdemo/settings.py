@@ -73,7 +73,8 @@ MCP_RATE_LIMIT_PER_PRINCIPAL = env_rate(
 )
 # Behind a reverse proxy that appends X-Forwarded-For, limit by the address it saw.
 MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", Engine.MCP_TRUST_X_FORWARDED_FOR)
-# Failed admin logins allowed per address and per username in a window ("failures/seconds", 0 = off).
+# Failed admin logins allowed per (username, address) in a window, four times as many per address
+# ("failures/seconds", 0 = off).
 ADMIN_LOGIN_FAILURES = env_rate("ADMIN_LOGIN_FAILURES", "5/300")
 
 INSTALLED_APPS = [
@@ -104,7 +105,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Failed admin logins per address and per username, counted in the cache (429 when too many).
+    # Failed admin logins per (username, address) and per address, counted in the cache (429 when too many).
     "targetdemo.admin_throttle.AdminLoginThrottleMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
