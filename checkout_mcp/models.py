@@ -53,6 +53,14 @@ class EmptyCart(ShopError):
     status = 409
 
 
+class CartChanged(ShopError):
+    """The cart is no longer what the shopper reviewed: nothing is charged and the cart stays."""
+
+    code = "cart_changed"
+    status = 409
+    field = "version"
+
+
 class Cart(models.Model):
     """The shopper's cart for one signed-in session."""
 

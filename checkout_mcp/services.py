@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,7 +12,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from auth_mcp.models import ShopperSession
-from checkout_mcp.models import MAX_QUANTITY, Cart, CartItem, EmptyCart, Order, OrderLine, Payment, QuantityLimit
+from checkout_mcp.models import (
+    MAX_QUANTITY,
+    Cart,
+    CartChanged,
+    CartItem,
+    EmptyCart,
+    Order,
+    OrderLine,
+    Payment,
+    QuantityLimit,
+)
 from membership_mcp.models import is_member
 from search_mcp.catalogs import CatalogProduct
 from shop.payments.idempotency import Pay, charge_once
@@ -70,6 +82,18 @@ class Summary:
     def units(self) -> int:
         return sum(item.quantity for item in self.items)
 
+    @property
+    def version(self) -> str:
+        return cart_version(self.items, self.totals)
+
+
+def cart_version(items: Sequence[CartItem], totals: Totals) -> str:
+    """A fingerprint of what the checkout shows: every line (product, title, price, quantity) and
+    every total. `complete_purchase` charges only if the cart still has the version the shopper saw."""
+    shown = [(item.product_id, item.title, f"{item.unit_price:.2f}", item.quantity) for item in items]
+    fingerprint = repr((sorted(shown), sorted(totals.as_strings().items())))
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+
 
 def summarize(session: ShopperSession) -> Summary:
     shopper = session.signed_in_shopper()
@@ -89,8 +113,11 @@ def summarize(session: ShopperSession) -> Summary:
     )
 
 
-def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
+def complete_purchase(session: ShopperSession, idempotency_key: str, version: str) -> Order:
     """Turn the session's cart into one order for `idempotency_key`, charging the card on file.
+
+    `version` is the checkout summary's version the shopper reviewed: if the cart has changed since
+    (lines, quantities, prices or totals), CartChanged is raised and nothing is charged.
 
     The same key always yields the same order (see `charge_once`); the cart's row lock keeps
     add-to-cart out while the order is written. A declined card leaves the cart as it was; an
@@ -103,6 +130,11 @@ def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
         if not items:
             raise EmptyCart("Your cart is empty. Add something to it before completing the purchase.")
         totals = Totals.for_order(((item.unit_price, item.quantity) for item in items), member=is_member(shopper.pk))
+        if cart_version(items, totals) != version:
+            raise CartChanged(
+                f"Your cart changed since you reviewed it; it now comes to ${totals.total:.2f}. Nothing was "
+                "charged and the cart is as it is now: review the checkout again, then complete the purchase."
+            )
         charge = pay(totals.total)
         order = Order.objects.create(
             shopper=shopper,

@@ -99,6 +99,7 @@ class CheckoutSummary(BaseModel):
     circle360Member: bool = Field(description="Circle 360 members get free shipping.")
     shipTo: list[str] = Field(description="The shipping address on file, one line each; empty if none.")
     payment: str | None = Field(description='The card on file, masked, e.g. "Visa •••• 4242, expires 12/2028".')
+    version: str = Field(description="Identifies exactly this summary; completing the purchase must send it back.")
 
 
 @server.tool(
@@ -170,6 +171,7 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
         circle360Member=summary.member,
         shipTo=summary.ship_to,
         payment=summary.card,
+        version=summary.version,
         **money,
     )
     shipping = "free" if summary.totals.shipping == 0 else f"${output.shipping}"

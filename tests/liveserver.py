@@ -337,6 +337,14 @@ def structured(result: CallToolResult) -> dict[str, Any]:
     return result.structured_content
 
 
+async def reviewed(live: LiveServer, session_id: str) -> dict[str, str]:
+    """What the checkout widget posts to complete the purchase: the session, and the version of the
+    checkout summary the shopper reviewed (the checkout tool's result)."""
+    result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
+    assert not result.is_error, text_of(result)
+    return {"sessionId": session_id, "version": str(structured(result)["version"])}
+
+
 async def start_session(live: LiveServer) -> str:
     result = await call_tool(live, "/mcp", "create-target-session", {})
     assert not result.is_error, result.content
