@@ -135,6 +135,8 @@ class Order(models.Model):
     tax_rate = models.DecimalField(max_digits=6, decimal_places=5, help_text="The rate applied, e.g. 0.08750.")
     ship_to = models.TextField(help_text="The shipping address as it was when the order was placed.")
     idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, unique=True, editable=False)
+    # The checkout summary version the shopper paid for: a replayed key must come with it.
+    cart_version = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

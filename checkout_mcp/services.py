@@ -147,6 +147,7 @@ def complete_purchase(session: ShopperSession, idempotency_key: str, version: st
             tax_rate=settings.SALES_TAX_RATE,
             ship_to="\n".join(shopper.ship_to),
             idempotency_key=idempotency_key,
+            cart_version=version,
         )
         OrderLine.objects.bulk_create(
             OrderLine(
@@ -179,4 +180,5 @@ def complete_purchase(session: ShopperSession, idempotency_key: str, version: st
         lock=Cart.objects.filter(session=session),
         attempt=place,
         purpose="purchase",
+        same_request=lambda order: order.session_id == session.pk and order.cart_version == version,
     )

@@ -263,3 +263,31 @@ async def test_completing_needs_the_reviewed_version(live: LiveServer) -> None:
     completed = await post(live, COMPLETE, {"sessionId": "sess_" + "z" * 32}, new_key())
     assert completed.status_code == 400
     assert completed.json()["error"]["field"] == "version"
+
+
+async def test_a_key_reused_on_another_session_of_the_same_shopper_is_refused(live: LiveServer) -> None:
+    shopper = PRIYA.fresh()
+    create_in(live, shopper)
+    first_session, second_session = await signed_in_session(live, shopper), await signed_in_session(live, shopper)
+    await add(live, first_session, NOTEBOOK)
+    await add(live, second_session, FITBIT)
+    second_cart = await checkout(live, second_session)
+    key = new_key()
+    assert (await post(live, COMPLETE, await reviewed(live, first_session), key)).status_code == 200
+
+    reused = await post(live, COMPLETE, {"sessionId": second_session, "version": second_cart["version"]}, key)
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert await checkout(live, second_session) == second_cart, "the second cart is neither charged nor emptied"
+
+
+async def test_a_key_replayed_with_another_body_is_refused(live: LiveServer) -> None:
+    shopper = PRIYA.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
+    await add(live, session_id, NOTEBOOK)
+    key = new_key()
+    assert (await post(live, COMPLETE, await reviewed(live, session_id), key)).status_code == 200
+    await add(live, session_id, COTTON_ROUNDS)
+    replayed = await post(live, COMPLETE, await reviewed(live, session_id), key)
+    assert replayed.status_code == 409 and replayed.json()["error"]["code"] == "idempotency_key_reused"
