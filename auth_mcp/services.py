@@ -49,8 +49,10 @@ def start_sign_in(session: ShopperSession, email: str, password: str) -> IssuedC
         raise AlreadySignedIn(
             f"This session is already signed in as {session.shopper.name if session.shopper else 'a shopper'}."
         )
+    # The password hash (a deliberate ~0.2 s) runs before the transaction: on SQLite a transaction
+    # holds the database's one write lock, and every other writer would wait for the hash.
+    shopper = _shopper_for_credentials(email, password)
     with transaction.atomic():
-        shopper = _shopper_for_credentials(email, password)
         code, plain = SignInCode.objects.issue(session, shopper)
         session.mark_code_sent(shopper)
         SmsOutbox.objects.create(

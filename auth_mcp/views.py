@@ -27,7 +27,7 @@ from auth_mcp.serializers import (
     SignInCodeSentSerializer,
     VerifySerializer,
 )
-from shop.api import BodyFieldThrottle, CallbackView
+from shop.api import BodyFieldThrottle, CallbackView, PerAddressThrottle
 from shop.openapi import COMMON_ERRORS, RETRY_AFTER, error
 
 
@@ -43,10 +43,15 @@ class PerEmailThrottle(BodyFieldThrottle):
     subject = "email"
 
 
-class SignInCallbackView(CallbackView):
-    """Base for the sign-in widget's callbacks, throttled per session at the sign-in rate."""
+class PerAddressSignInThrottle(PerAddressThrottle):
+    scope = "sign_in_address"
+    rate_setting = "SIGN_IN_RATE_PER_ADDRESS"
 
-    throttle_classes = [PerSessionThrottle]
+
+class SignInCallbackView(CallbackView):
+    """Base for the sign-in widget's callbacks, throttled per session and per client address."""
+
+    throttle_classes = [PerSessionThrottle, PerAddressSignInThrottle]
     throttled_message = "Too many sign-in requests."
 
 
@@ -54,7 +59,7 @@ class AuthenticateView(SignInCallbackView):
     """Check email and password, then text a one-time code to the shopper's phone."""
 
     serializer_class = AuthenticateSerializer
-    throttle_classes = [PerSessionThrottle, PerEmailThrottle]
+    throttle_classes = [PerSessionThrottle, PerEmailThrottle, PerAddressSignInThrottle]
 
     @extend_schema(
         operation_id="session_authenticate",

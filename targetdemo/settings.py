@@ -309,6 +309,9 @@ DEMO_RESET_MODELS = env_list(
 # DRF throttle rates ("<count>/<sec|min|hour|day>") for the sign-in callbacks.
 SIGN_IN_RATE_PER_SESSION = env_str("SIGN_IN_RATE_PER_SESSION", "20/min")
 SIGN_IN_RATE_PER_EMAIL = env_str("SIGN_IN_RATE_PER_EMAIL", "10/min")
+# Every sign-in attempt hashes a password: one client address gets this many a minute, all sessions
+# and emails together (the address MCP_TRUST_X_FORWARDED_FOR says to believe).
+SIGN_IN_RATE_PER_ADDRESS = env_str("SIGN_IN_RATE_PER_ADDRESS", "30/min")
 
 # Product search (search_mcp) ---------------------------------------------------------------------
 # With UNWRANGLE_API_KEY set, /mcp2 searches Target through Unwrangle's paid API; without it, the

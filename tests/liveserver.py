@@ -137,6 +137,7 @@ def server_env(tmp_dir: Path, port: int | None = None, /, **overrides: str) -> d
     env.setdefault("MCP_RATE_LIMIT_PER_ADDRESS", "0")
     env.setdefault("SIGN_IN_RATE_PER_EMAIL", "1000/min")
     env.setdefault("SIGN_IN_RATE_PER_SESSION", "1000/min")
+    env.setdefault("SIGN_IN_RATE_PER_ADDRESS", "100000/min")
     # Redis may be shared with other runs: this run's keys carry its own prefix.
     env.setdefault("CACHE_KEY_PREFIX", KEY_PREFIX)
     if not env.get("DATABASE_URL"):
