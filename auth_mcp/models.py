@@ -122,10 +122,10 @@ class ShopperManager(models.Manager["Shopper"]):
         """A shopper and the Django user that holds its (hashed) password, created together."""
         email = email.strip().lower()
         first, _, last = name.partition(" ")
+        user = get_user_model()(username=email, email=email, first_name=first, last_name=last)
+        user.set_password(password)  # the slow hash, before the transaction takes the write lock
         with transaction.atomic():
-            user = get_user_model().objects.create_user(
-                username=email, email=email, password=password, first_name=first, last_name=last
-            )
+            user.save()
             return self.create(user=user, name=name, email=email, **profile)
 
 

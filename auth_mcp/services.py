@@ -9,7 +9,7 @@ from datetime import datetime
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from auth_mcp.models import (
@@ -65,11 +65,17 @@ def start_sign_in(session: ShopperSession, email: str, password: str) -> IssuedC
 
 def _shopper_for_credentials(email: str, password: str) -> Shopper:
     shopper = Shopper.objects.find_by_email(email)
-    if shopper is None:
-        if settings.DEMO_OPEN_SIGNIN:
+    if shopper is None and settings.DEMO_OPEN_SIGNIN:
+        try:
             return Shopper.objects.create_shopper(
                 name=_name_from_email(email), email=email, password=password, phone=OPEN_SIGNIN_PHONE
             )
+        except IntegrityError:
+            # A concurrent first sign-in for this email made the shopper first: check against theirs.
+            shopper = Shopper.objects.find_by_email(email)
+            if shopper is None:
+                raise
+    if shopper is None:
         # Hash anyway so an unknown email takes as long to reject as a wrong password.
         get_user_model()().set_password(password)
         raise InvalidCredentials("That email and password don't match a Target account.")
