@@ -282,6 +282,8 @@ LOGGING = {
     },
 }
 
+# Health probes talk plain HTTP to the process: a redirect would hide /readyz's 503 from them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
