@@ -18,6 +18,11 @@ class Defaults:
     # header (server-side clients) are always accepted.
     MCP_ALLOWED_ORIGINS: list[str] = []
     MCP_MAX_BODY_BYTES: int = 4 * 1024 * 1024
+    # A request body still arriving after this long is refused with 408 (slow-body clients).
+    MCP_BODY_TIMEOUT_SECONDS: float = 30.0
+    # Long-lived streams (SSE, GET session streams, subscriptions/listen) one client address may
+    # hold open on one process; 0 for no cap.
+    MCP_MAX_STREAMS_PER_ADDRESS: int = 20
     # Handshake-era sessions end after this long without a request.
     MCP_SESSION_TTL_SECONDS: int = 24 * 3600
     # A comment on idle SSE streams this often, so proxies keep them open.

@@ -63,6 +63,8 @@ MCP_ALLOWED_ORIGINS = env_origin_list(
 )
 MCP_MAX_BODY_BYTES = env_int("MCP_MAX_BODY_BYTES", Engine.MCP_MAX_BODY_BYTES, minimum=1024)
 MCP_SESSION_TTL_SECONDS = env_int("MCP_SESSION_TTL_SECONDS", Engine.MCP_SESSION_TTL_SECONDS, minimum=60)
+MCP_BODY_TIMEOUT_SECONDS = env_int("MCP_BODY_TIMEOUT_SECONDS", int(Engine.MCP_BODY_TIMEOUT_SECONDS), minimum=1)
+MCP_MAX_STREAMS_PER_ADDRESS = env_int("MCP_MAX_STREAMS_PER_ADDRESS", Engine.MCP_MAX_STREAMS_PER_ADDRESS)
 MCP_SSE_KEEPALIVE_SECONDS = env_int("MCP_SSE_KEEPALIVE_SECONDS", Engine.MCP_SSE_KEEPALIVE_SECONDS, minimum=1)
 # Per client address on the MCP endpoints, and per shopper session (the principal of the servers
 # that name one) on tool calls; "0" turns a limit off (benchmarks do). MCP_RATE_LIMIT_PER_SHOPPER

@@ -135,6 +135,7 @@ def server_env(tmp_dir: Path, port: int | None = None, /, **overrides: str) -> d
     # Every test shares 127.0.0.1 and signs Lauren in many times a minute; the tests about rate
     # limits and throttles set their own.
     env.setdefault("MCP_RATE_LIMIT_PER_ADDRESS", "0")
+    env.setdefault("MCP_MAX_STREAMS_PER_ADDRESS", "0")
     env.setdefault("SIGN_IN_RATE_PER_EMAIL", "1000/min")
     env.setdefault("SIGN_IN_RATE_PER_SESSION", "1000/min")
     env.setdefault("SIGN_IN_RATE_PER_ADDRESS", "100000/min")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from channels.exceptions import StopConsumer
@@ -52,6 +53,7 @@ SSE_HEADERS = [
 KEEP_ALIVE = b": keep-alive\n\n"
 REPLY_PREFIX = "mcp-reply:"
 ASK_TIMEOUT_SECONDS = 120
+STREAM_RETRY_AFTER_SECONDS = 10
 # Channel-layer events: a message for a session's streams, and a list change for listen streams.
 SESSION_MESSAGE = "mcp.message"
 LIST_CHANGED = "mcp.list_changed"
@@ -65,6 +67,8 @@ Headers = list[tuple[bytes, bytes]]
 
 # Work that outlives the HTTP exchange that started it (2024-11-05 POSTs answer 202 first).
 _background: set[asyncio.Task[Any]] = set()
+# Long-lived streams open on this process, per client address (MCP_MAX_STREAMS_PER_ADDRESS).
+_streams_by_address: Counter[str] = Counter()
 
 
 def spawn(coro: Awaitable[Any]) -> None:
@@ -84,6 +88,7 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         self.task: asyncio.Task[None] | None = None
         self.headers: dict[str, list[str]] = {}
         self.trace_id = ""
+        self.body_deadline: asyncio.TimerHandle | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every message, which costs a thread
@@ -101,15 +106,29 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         limit = mcp_settings.MCP_MAX_BODY_BYTES
         if self.size <= limit:
             self.body.append(chunk)
+        if message.get("more_body") and self.body_deadline is None and self.task is None:
+            # A body trickling in must not hold the request (and its memory) open indefinitely.
+            loop = asyncio.get_running_loop()
+            self.body_deadline = loop.call_later(mcp_settings.MCP_BODY_TIMEOUT_SECONDS, self.body_too_slow)
         if message.get("more_body") or self.task is not None:
             return
+        if self.body_deadline is not None:
+            self.body_deadline.cancel()
         if self.size > limit:
             error = MCPError(INVALID_REQUEST, f"Request body too large: the limit is {limit} bytes.")
             self.task = asyncio.ensure_future(self.send_json(413, error_response(None, error)))
             return
         self.task = asyncio.ensure_future(self.guarded(b"".join(self.body)))
 
+    def body_too_slow(self) -> None:
+        if self.task is None:
+            seconds = mcp_settings.MCP_BODY_TIMEOUT_SECONDS
+            error = MCPError(INVALID_REQUEST, f"Request body too slow: it must arrive within {seconds:g} seconds.")
+            self.task = asyncio.ensure_future(self.send_json(408, error_response(None, error)))
+
     async def http_disconnect(self, message: dict[str, Any]) -> None:
+        if self.body_deadline is not None:
+            self.body_deadline.cancel()
         if self.task is not None and not self.task.done():
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -161,6 +180,31 @@ class BaseMCPConsumer(AsyncHttpConsumer):
             if origin != f"{scheme}://{host}":
                 return 403, f"Origin {origin!r} is not allowed to use this MCP server."
         return None
+
+    @contextlib.contextmanager
+    def stream_slot(self) -> Iterator[bool]:
+        """Whether this client address may open another long-lived stream; holds the slot while open."""
+        address = self.client_address()
+        cap = mcp_settings.MCP_MAX_STREAMS_PER_ADDRESS
+        if cap and _streams_by_address[address] >= cap:
+            yield False
+            return
+        _streams_by_address[address] += 1
+        try:
+            yield True
+        finally:
+            _streams_by_address[address] -= 1
+            if _streams_by_address[address] <= 0:
+                del _streams_by_address[address]
+
+    async def refuse_stream(self) -> None:
+        cap = mcp_settings.MCP_MAX_STREAMS_PER_ADDRESS
+        error = MCPError(
+            INVALID_REQUEST, f"Too many open streams from this client address (at most {cap}); close one first."
+        )
+        error.http_status = 429
+        error.retry_after = STREAM_RETRY_AFTER_SECONDS
+        await self.send_error(None, error, modern=True)
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)
