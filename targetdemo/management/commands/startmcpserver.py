@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
+from django.conf import ENVIRONMENT_VARIABLE, settings
 from django.core.management.base import CommandError
 from django.core.management.templates import TemplateCommand
 from django.db.migrations.loader import MigrationLoader
@@ -103,7 +103,8 @@ class Command(TemplateCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = Path(settings.BASE_DIR)
-        settings_file = Path(_module_file(settings.SETTINGS_MODULE))
+        # The environment names the settings module even where settings are overridden (in tests).
+        settings_file = Path(_module_file(os.environ.get(ENVIRONMENT_VARIABLE) or settings.SETTINGS_MODULE))
         urls_file = Path(_module_file(settings.ROOT_URLCONF))
         taken = _taken_paths(settings_file.read_text())
         server = NewServer(options["name"], options["path"] or _next_free_path(taken))
