@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 SESSION_ID_MAX_LENGTH = 64
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_.:-]{{8,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
-IDEMPOTENCY_KEY_HINT = "a new random value, such as a UUID, for each attempt"
+# A retry must resend the key of the attempt it repeats: that is what makes it safe to retry.
+IDEMPOTENCY_KEY_HINT = "a random value such as a UUID, new for each new request and the same one when retrying it"
 DEFAULT_THROTTLED_MESSAGE = "Too many requests."
 
 ErrorBody = dict[str, dict[str, str | None]]
