@@ -124,7 +124,7 @@ class Membership(models.Model):
 
     @classmethod
     def terms(cls, shopper: Shopper) -> list[PlanTerms]:
-        """The three plans as this shopper would be offered them (Circle Card holders pay $49/year)."""
+        """The three plans as this shopper would be offered them (Circle Card holders pay less a year)."""
         annual = cls.CIRCLE_CARD_ANNUAL_PRICE if holds_circle_card(shopper) else cls.ANNUAL_PRICE
         return [
             PlanTerms("annual", "Annual", annual, "year", annual, "A year of membership at our best regular price."),
