@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,24 +20,28 @@ from targetdemo.management.commands import startmcpserver
 from targetdemo.management.commands.startmcpserver import NewServer, include_callbacks, mount_server
 from tests.liveserver import ROOT
 
-APP = "gifts_mcp"
+# Not the README's example, which a developer may have created in this very tree.
+APP = "probe_mcp"
 CREATED = [
-    "gifts_mcp/__init__.py",
-    "gifts_mcp/admin.py",
-    "gifts_mcp/apps.py",
-    "gifts_mcp/migrations/0001_initial.py",
-    "gifts_mcp/migrations/__init__.py",
-    "gifts_mcp/models.py",
-    "gifts_mcp/serializers.py",
-    "gifts_mcp/templates/widgets/gifts-notes.html",
-    "gifts_mcp/tests/__init__.py",
-    "gifts_mcp/tests/test_admin.py",
-    "gifts_mcp/tests/test_callback.py",
-    "gifts_mcp/tests/test_models.py",
-    "gifts_mcp/tests/test_tools.py",
-    "gifts_mcp/tools.py",
-    "gifts_mcp/urls.py",
-    "gifts_mcp/views.py",
+    f"{APP}/{name}"
+    for name in [
+        "__init__.py",
+        "admin.py",
+        "apps.py",
+        "migrations/0001_initial.py",
+        "migrations/__init__.py",
+        "models.py",
+        "serializers.py",
+        "templates/widgets/probe-notes.html",
+        "tests/__init__.py",
+        "tests/test_admin.py",
+        "tests/test_callback.py",
+        "tests/test_models.py",
+        "tests/test_tools.py",
+        "tools.py",
+        "urls.py",
+        "views.py",
+    ]
 ]
 # What is never part of the project: installed packages, caches, databases, build output.
 NOT_PROJECT = (".git", ".venv", "node_modules", "artifacts", "__pycache__", ".*_cache", "*.sqlite3*", "staticfiles")
@@ -88,7 +93,7 @@ def added_lines(name: str, copy: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project with `startmcpserver gifts_mcp` run in it."""
+    """A copy of the project with `startmcpserver probe_mcp` run in it."""
     project = tmp_path_factory.mktemp("project")
     copy_project(project)
     created = run(project, sys.executable, "manage.py", "startmcpserver", APP)
@@ -101,8 +106,9 @@ def test_it_creates_the_app_mounts_it_and_says_what_it_touched(copy: Path) -> No
     created = sorted(str(path.relative_to(copy)) for path in (copy / APP).rglob("*") if path.is_file())
     assert created == CREATED
 
-    assert added_lines("targetdemo/settings.py", copy) == ['"mcp5": "gifts_mcp.tools.server",']
-    assert added_lines("targetdemo/urls.py", copy) == ['path("api/", include("gifts_mcp.urls")),']
+    [mounted] = added_lines("targetdemo/settings.py", copy)
+    assert re.fullmatch(rf'"mcp\d+": "{APP}\.tools\.server",', mounted), mounted
+    assert added_lines("targetdemo/urls.py", copy) == [f'path("api/", include("{APP}.urls")),']
     said = (copy / "startmcpserver.out").read_text()
     for touched in [*CREATED, "targetdemo/settings.py", "targetdemo/urls.py", "by hand", "instructions"]:
         assert touched in said
@@ -150,10 +156,10 @@ def sandbox(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch)
         (["class"], "is not a valid app name"),
         (["auth_mcp"], "already the name of a module or an installed app"),
         (["sessions"], "already the name of a module or an installed app"),
-        (["gifts_mcp", "--path", "mcp4"], "/mcp4 is taken"),
-        (["gifts_mcp", "--path", "mcp-conformance"], "/mcp-conformance is taken"),
-        (["gifts_mcp", "--path", "admin"], "/admin is taken"),
-        (["gifts_mcp", "--path", "mcp/5"], "is not a valid path"),
+        ([APP, "--path", "mcp4"], "/mcp4 is taken"),
+        ([APP, "--path", "mcp-conformance"], "/mcp-conformance is taken"),
+        ([APP, "--path", "admin"], "/admin is taken"),
+        ([APP, "--path", "mcp/5"], "is not a valid path"),
     ],
 )
 def test_it_refuses_what_it_cannot_create_before_writing_anything(
@@ -176,7 +182,7 @@ def test_it_refuses_an_app_whose_directory_exists(sandbox: Path) -> None:
     assert not any((sandbox / APP).iterdir())
 
 
-GIFTS = NewServer(APP, "mcp5")
+GIFTS = NewServer("gifts_mcp", "mcp5")
 
 
 def test_it_adds_the_entry_to_a_dict_that_lacks_a_trailing_comma() -> None:
