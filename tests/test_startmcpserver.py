@@ -154,6 +154,8 @@ def sandbox(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch)
     [
         (["Gifts-MCP"], "is not a valid app name"),
         (["class"], "is not a valid app name"),
+        (["gifts__mcp"], "is not a valid app name"),
+        (["gifts_"], "is not a valid app name"),
         (["auth_mcp"], "already the name of a module or an installed app"),
         (["sessions"], "already the name of a module or an installed app"),
         ([APP, "--path", "mcp4"], "/mcp4 is taken"),

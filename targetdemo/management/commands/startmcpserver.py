@@ -39,7 +39,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "server_template"
 # The sample widget's file in the template; it is renamed after the widget, whose name must be
 # unique in the project's one widgets/ template folder.
 TEMPLATE_WIDGET = Path("templates/widgets/notes.html")
-APP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Words joined by single underscores, so the tool, widget and URL names made from it read well.
+APP_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 MOUNT_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 SETTING = "MCP_SERVERS"
 CALLBACK_PREFIX = "api/"
@@ -292,7 +293,10 @@ def _next_free_path(taken: set[str]) -> str:
 def _refuse_name(server: NewServer, root: Path) -> None:
     name = server.app_name
     if not APP_NAME.match(name) or keyword.iskeyword(name):
-        raise CommandError(f"{name!r} is not a valid app name: use lower case letters, digits and _, e.g. gifts_mcp.")
+        raise CommandError(
+            f"{name!r} is not a valid app name: use lower-case words of letters and digits joined by single "
+            "underscores, e.g. gifts_mcp."
+        )
     if (root / name).exists():
         raise CommandError(f"{root / name} already exists.")
     if find_spec(name) is not None or any(config.label == name for config in apps.get_app_configs()):
