@@ -43,6 +43,12 @@ class UnknownProduct(ShopError):
     field = "productId"
 
 
+class NotInCart(ShopError):
+    code = "not_in_cart"
+    status = 404
+    field = "productId"
+
+
 class QuantityLimit(ShopError):
     code = "quantity_limit"
     field = "quantity"

@@ -18,6 +18,7 @@ from checkout_mcp.models import (
     CartChanged,
     CartItem,
     EmptyCart,
+    NotInCart,
     Order,
     OrderLine,
     Payment,
@@ -66,6 +67,34 @@ def add_to_cart(session: ShopperSession, product: CatalogProduct, quantity: int)
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
         units = sum(cart.items.values_list("quantity", flat=True))
     return Added(item=item, quantity_added=quantity, cart_units=units)
+
+
+@dataclass(frozen=True)
+class Removed:
+    title: str
+    quantity_removed: int
+    remaining: int
+    cart_units: int
+
+
+def remove_from_cart(session: ShopperSession, product_id: str, quantity: int | None) -> Removed:
+    """Take `quantity` of a product out of the session's cart (all of it when None or more than there is)."""
+    session.signed_in_shopper()
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().filter(session=session).first()
+        item = cart.items.filter(product_id=product_id).first() if cart is not None else None
+        if cart is None or item is None:
+            raise NotInCart(
+                f"Product {product_id} is not in the cart. Call checkout to see the cart's products and their ids."
+            )
+        removed = item.quantity if quantity is None else min(quantity, item.quantity)
+        if removed == item.quantity:
+            item.delete()
+        else:
+            CartItem.objects.filter(pk=item.pk).update(quantity=F("quantity") - removed)
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+        units = sum(cart.items.values_list("quantity", flat=True))
+    return Removed(title=item.title, quantity_removed=removed, remaining=item.quantity - removed, cart_units=units)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,14 @@ class AddedToCart(BaseModel):
     cartCount: int = Field(description="Items in the cart, counting quantities.")
 
 
+class RemovedFromCart(BaseModel):
+    sessionId: str
+    productId: str
+    quantityRemoved: int
+    remaining: int = Field(description="How many of this product are still in the cart.")
+    cartCount: int = Field(description="Items in the cart, counting quantities.")
+
+
 class CheckoutSummary(BaseModel):
     sessionId: str
     lines: list[CartLine]
@@ -138,6 +146,48 @@ async def add_to_cart(sessionId: SessionId, productId: ProductId, quantity: Quan
             "sessionId when the shopper is ready."
         ),
         meta={"image": added.item.image or None},
+    )
+
+
+@server.tool(
+    name="remove-from-cart",
+    title="Remove from cart",
+    read_only=False,
+    destructive=True,
+    idempotent=False,
+    open_world=False,
+    invoking="Removing from cart",
+    invoked="Removed from cart",
+)
+async def remove_from_cart(
+    sessionId: SessionId,
+    productId: ProductId,
+    quantity: Annotated[
+        int | None,
+        Field(ge=1, le=MAX_QUANTITY, description="How many to take out; leave it out to remove the product entirely."),
+    ] = None,
+) -> ToolResult[RemovedFromCart]:
+    """Take a product out of the signed-in shopper's cart, or lower its quantity.
+
+    Use the productId of a cart line (checkout lists them). Call checkout again afterwards to show
+    the shopper the new total before they pay.
+    """
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    removed = await database_sync_to_async(services.remove_from_cart)(session, productId, quantity)
+    units = removed.cart_units
+    left = f"{removed.remaining} of it remain" if removed.remaining else "it is no longer in the cart"
+    return ToolResult(
+        RemovedFromCart(
+            sessionId=session.handle,
+            productId=productId,
+            quantityRemoved=removed.quantity_removed,
+            remaining=removed.remaining,
+            cartCount=units,
+        ),
+        text=(
+            f"Removed {removed.quantity_removed} × {removed.title}; {left}. The cart has {units} "
+            f"item{'s' if units != 1 else ''}. Call checkout to show the new total."
+        ),
     )
 
 

@@ -84,7 +84,7 @@ class CatalogUnavailable(CatalogError):
 
 # What a product from upstream may carry and still be put in a cart and paid for: the cart's columns
 # (product id 12 characters, title 200, unit price under 10**8) and a sane retail price.
-PRODUCT_ID_PATTERN = r"^[A-Za-z0-9-]{1,12}$"
+PRODUCT_ID_PATTERN = r"^\d{6,12}$"  # a TCIN, as add-to-cart takes it
 TITLE_MAX_LENGTH = 200
 BRAND_MAX_LENGTH = 100
 MAX_PRICE = Decimal("100000.00")

@@ -291,3 +291,26 @@ async def test_a_key_replayed_with_another_body_is_refused(live: LiveServer) -> 
     await add(live, session_id, COTTON_ROUNDS)
     replayed = await post(live, COMPLETE, await reviewed(live, session_id), key)
     assert replayed.status_code == 409 and replayed.json()["error"]["code"] == "idempotency_key_reused"
+
+
+async def test_a_shopper_takes_products_out_of_the_cart_before_paying(live: LiveServer) -> None:
+    shopper = PRIYA.fresh()
+    create_in(live, shopper)
+    session_id = await signed_in_session(live, shopper)
+    await add(live, session_id, NOTEBOOK, 3)
+    await add(live, session_id, FITBIT)
+
+    fewer = await call_tool(
+        live, "/mcp3", "remove-from-cart", {"sessionId": session_id, "productId": NOTEBOOK, "quantity": 2}
+    )
+    assert not fewer.is_error, text_of(fewer)
+    assert structured(fewer)["remaining"] == 1 and structured(fewer)["cartCount"] == 2
+    gone = await call_tool(live, "/mcp3", "remove-from-cart", {"sessionId": session_id, "productId": FITBIT})
+    assert structured(gone)["remaining"] == 0 and "no longer in the cart" in text_of(gone)
+    summary = await checkout(live, session_id)
+    assert [(line["productId"], line["quantity"]) for line in summary["lines"]] == [(NOTEBOOK, 1)]
+
+    missing = await call_tool(live, "/mcp3", "remove-from-cart", {"sessionId": session_id, "productId": FITBIT})
+    assert missing.is_error and "not in the cart" in text_of(missing)
+    paid = await post(live, COMPLETE, {"sessionId": session_id, "version": summary["version"]}, new_key())
+    assert paid.status_code == 200 and paid.json()["total"] == summary["total"]

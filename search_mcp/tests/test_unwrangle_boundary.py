@@ -27,7 +27,9 @@ def parse(*items: dict[str, Any], total: Any = 2) -> list[Any]:
 
 
 def test_nan_and_infinite_ratings_read_as_unrated() -> None:
-    products = parse({**GOOD, "rating": float("nan")}, {**GOOD, "id": "1", "rating": float("inf")}, total=float("nan"))
+    products = parse(
+        {**GOOD, "rating": float("nan")}, {**GOOD, "id": "38098261", "rating": float("inf")}, total=float("nan")
+    )
     assert [product.rating for product in products] == [0.0, 0.0]
     json.dumps([product.to_cache() for product in products], allow_nan=False)
 
