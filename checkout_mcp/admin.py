@@ -61,8 +61,8 @@ class PaymentInline(ReadOnlyInline[Payment]):
 class OrderAdmin(admin.ModelAdmin[Order]):
     """Orders are records of what happened: viewable and searchable, never edited."""
 
-    list_display = ["number", "shopper", "status", "total", "created_at"]
-    list_filter = ["status", "created_at"]
+    list_display = ["number", "shopper", "status", "channel", "total", "created_at"]
+    list_filter = ["status", "channel", "created_at"]
     search_fields = ["number", "shopper__name", "shopper__email", "idempotency_key", "lines__product_id"]
     list_select_related = ["shopper"]
     date_hierarchy = "created_at"
@@ -71,6 +71,7 @@ class OrderAdmin(admin.ModelAdmin[Order]):
         "shopper",
         "session",
         "status",
+        "channel",
         "subtotal",
         "shipping",
         "tax",

@@ -116,10 +116,17 @@ class Order(models.Model):
         PLACED = "placed", "Placed"
         DECLINED = "declined", "Payment declined"
 
+    class Channel(models.TextChoices):
+        """The front door the order came through: the same cart, order and payment path behind each."""
+
+        WIDGET = "widget", "Checkout widget (MCP)"
+        ACP = "acp", "Agentic checkout (ACP)"
+
     number = models.CharField(max_length=13, unique=True, default=new_order_number, editable=False)
     shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="orders")
     session = models.ForeignKey(ShopperSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     status = models.CharField(max_length=16, choices=Status.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WIDGET)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     shipping = models.DecimalField(max_digits=12, decimal_places=2)
     tax = models.DecimalField(max_digits=12, decimal_places=2)
@@ -143,6 +150,7 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["placed", "declined"]), name="checkout_mcp_order_status_valid"
             ),
+            models.CheckConstraint(condition=Q(channel__in=["widget", "acp"]), name="checkout_mcp_order_channel_valid"),
             models.CheckConstraint(
                 condition=Q(number__startswith=ORDER_NUMBER_PREFIX) & Q(Exact(Length("number"), 13)),
                 name="checkout_mcp_order_number_format",

@@ -1,0 +1,117 @@
+"""The Agentic Commerce Protocol's endpoints: discovery, the checkout-session API and the
+delegated-payment stand-in. Every rule of the protocol lives in `acp.protocol.AcpView`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from acp import services
+from acp.models import ApiKey, PaymentToken
+from acp.protocol import API_VERSION, IDEMPOTENCY_KEY_HEADER, SUPPORTED_API_VERSIONS, AcpView
+from acp.serializers import (
+    CancelSessionSerializer,
+    CompleteSessionSerializer,
+    CreateSessionSerializer,
+    DelegatePaymentSerializer,
+    SessionChangeSerializer,
+    card_brand,
+    session_body,
+    token_body,
+)
+
+DISCOVERY_MAX_AGE = 3600
+
+
+@require_GET
+def discovery(request: HttpRequest) -> JsonResponse:
+    """DiscoveryResponse: public and cacheable, so agents check support before their first call."""
+    response = JsonResponse(
+        {
+            "protocol": {
+                "name": "acp",
+                "version": API_VERSION,
+                "supported_versions": SUPPORTED_API_VERSIONS,
+                "documentation_url": "https://agenticcommerce.dev",
+            },
+            "api_base_url": f"{settings.PUBLIC_BASE_URL}/acp",
+            "transports": ["rest"],
+            "capabilities": {
+                "services": ["checkout", "delegate_payment"],
+                "supported_currencies": ["usd"],
+                "supported_locales": ["en-US"],
+            },
+        }
+    )
+    response["Cache-Control"] = f"public, max-age={DISCOVERY_MAX_AGE}"
+    return response
+
+
+def caller(request: Request) -> ApiKey:
+    # AcpView's permission admits only requests authenticated with an ApiKey.
+    assert isinstance(request.user, ApiKey)
+    return request.user
+
+
+class CheckoutSessionsView(AcpView):
+    def post(self, request: Request) -> Response:
+        incoming = CreateSessionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        session = services.create(caller(request), incoming.validated_data)
+        return Response(session_body(session), status=201)
+
+
+class CheckoutSessionView(AcpView):
+    def get(self, request: Request, session_id: str) -> Response:
+        return Response(session_body(services.open_session(caller(request), session_id)))
+
+    def post(self, request: Request, session_id: str) -> Response:
+        incoming = SessionChangeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        return Response(session_body(services.update(caller(request), session_id, incoming.validated_data)))
+
+
+class CompleteSessionView(AcpView):
+    def post(self, request: Request, session_id: str) -> Response:
+        incoming = CompleteSessionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        return Response(session_body(services.complete(caller(request), session_id, incoming.validated_data)))
+
+
+class CancelSessionView(AcpView):
+    def post(self, request: Request, session_id: str) -> Response:
+        incoming = CancelSessionSerializer(data=request.data or {})
+        incoming.is_valid(raise_exception=True)
+        return Response(session_body(services.cancel(caller(request), session_id)))
+
+
+class DelegatePaymentView(AcpView):
+    """The PSP's side, simulated here: vault a card, answer a token usable once within an allowance.
+
+    Nothing of the card is kept but its brand and last four digits, which pick the simulated
+    processor's outcome (shop.payments.processor: 0002 declines, 9995 lacks funds, 0069 expired).
+    """
+
+    def post(self, request: Request) -> Response:
+        incoming = DelegatePaymentSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        card, allowance = data["payment_method"], data["allowance"]
+        with transaction.atomic():
+            token = PaymentToken.objects.create(
+                api_key=caller(request),
+                card_brand=card.get("display_brand") or card_brand(card["number"]),
+                card_last4=card["number"][-4:],
+                max_amount=allowance["max_amount"],
+                currency=allowance["currency"],
+                merchant_id=allowance["merchant_id"],
+                checkout_session_id=allowance["checkout_session_id"],
+                expires_at=max(allowance["expires_at"], timezone.now()),
+                metadata=data["metadata"],
+            )
+        return Response(token_body(token, request.headers.get(IDEMPOTENCY_KEY_HEADER, "")), status=201)
