@@ -6,14 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from acp import services
 from acp.models import ApiKey, PaymentToken
-from acp.protocol import API_VERSION, IDEMPOTENCY_KEY_HEADER, SUPPORTED_API_VERSIONS, AcpView
+from acp.protocol import API_VERSION, IDEMPOTENCY_KEY_HEADER, SUPPORTED_API_VERSIONS, AcpView, validation_error
 from acp.serializers import (
     CancelSessionSerializer,
     CompleteSessionSerializer,
@@ -99,7 +98,11 @@ class DelegatePaymentView(AcpView):
 
     def post(self, request: Request) -> Response:
         incoming = DelegatePaymentSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+        if not incoming.is_valid():
+            # The delegate-payment spec's error codes are a closed list: invalid_card names them all.
+            problem = validation_error(incoming.errors)
+            problem.code = "invalid_card"
+            raise problem
         data = incoming.validated_data
         card, allowance = data["payment_method"], data["allowance"]
         with transaction.atomic():
@@ -111,7 +114,7 @@ class DelegatePaymentView(AcpView):
                 currency=allowance["currency"],
                 merchant_id=allowance["merchant_id"],
                 checkout_session_id=allowance["checkout_session_id"],
-                expires_at=max(allowance["expires_at"], timezone.now()),
+                expires_at=allowance["expires_at"],
                 metadata=data["metadata"],
             )
         return Response(token_body(token, request.headers.get(IDEMPOTENCY_KEY_HEADER, "")), status=201)
