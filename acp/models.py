@@ -25,6 +25,7 @@ from checkout_mcp.models import MAX_QUANTITY, Order
 from shop.payments.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
 
 API_KEY_PREFIX = "acpk_"
+MCP_BINDING_KEY_NAME = "MCP binding (/mcp3)"
 SESSION_ID_PREFIX = "cs_"
 TOKEN_ID_PREFIX = "spt_"
 # A stored answer is replayed for at least this long (the protocol asks for 24 h at least).
@@ -56,6 +57,13 @@ class ApiKeyManager(models.Manager["ApiKey"]):
         """A new key named `name`, and its secret: shown once, stored only as a digest."""
         secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
         return self.create(name=name, prefix=secret[:12], digest=digest(secret)), secret
+
+    def mcp_binding(self) -> ApiKey:
+        """The key MCP binding calls act as (MCP carries no per-request Authorization)."""
+        found, _ = self.get_or_create(
+            digest=digest(f"mcp-binding:{settings.SECRET_KEY}"), defaults={"name": MCP_BINDING_KEY_NAME}
+        )
+        return found
 
     def authenticate(self, secret: str) -> ApiKey | None:
         """The live key whose secret this is. ACP_API_KEY is stored on first use, so the admin can revoke it."""

@@ -233,6 +233,8 @@ class AcpView(APIView):
 
     authentication_classes = [BearerKeyAuthentication]
     permission_classes = [IsAuthenticated]
+    # Not part of the widget callback API's schema (/api/schema/): the protocol publishes its own.
+    schema = None
     _claimed: IdempotencyRecord | None = None
 
     def get_exception_handler(self) -> Any:
@@ -251,7 +253,7 @@ class AcpView(APIView):
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self._claimed is not None:
-            settle(self._claimed, response)
+            settle(self._claimed, response.status_code, response.data)
             self._claimed = None
         for header in (IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER):
             if header in request.headers:
@@ -302,9 +304,9 @@ def claim(api_key: ApiKey, path: str, key: str | None, raw: bytes) -> Idempotenc
     raise AcpError("Retry the request.", code="idempotency_in_flight", status=409)
 
 
-def settle(record: IdempotencyRecord, response: Response) -> None:
+def settle(record: IdempotencyRecord, status: int, body: Any) -> None:
     """Store the answer against the key; a 5xx is forgotten so that a retry runs afresh."""
-    if response.status_code >= 500:
+    if status >= 500:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
-    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code, body=response.data)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, body=body)

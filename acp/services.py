@@ -262,9 +262,13 @@ def buyer_for_order(session: CheckoutSession) -> Shopper:
 TOKEN_PARAM = "$.payment_data.instrument.credential.token"
 
 
-def usable_token(api_key: ApiKey, session: CheckoutSession, token_id: str, amount: int) -> PaymentToken:
-    """The delegated token, locked, if its allowance covers this session and `amount` cents."""
-    token = PaymentToken.objects.select_for_update().filter(pk=token_id, api_key=api_key).first()
+def usable_token(session: CheckoutSession, token_id: str, amount: int) -> PaymentToken:
+    """The delegated token, locked, if its allowance covers this session and `amount` cents.
+
+    The allowance names the session, so a token serves whichever transport (and its key) the
+    agent completes the session through: REST or the MCP binding.
+    """
+    token = PaymentToken.objects.select_for_update().filter(pk=token_id).first()
     problem = None
     if token is None:
         problem = "This payment token does not exist."
@@ -312,7 +316,7 @@ def complete(api_key: ApiKey, session_id: str, data: dict[str, Any]) -> Checkout
                     param="$.status",
                 )
             priced = price(session)
-            token = usable_token(api_key, session, token_id, minor_units(priced.totals.total))
+            token = usable_token(session, token_id, minor_units(priced.totals.total))
             token.used_at = timezone.now()
             token.save(update_fields=["used_at"])
             address = session.address or {}
@@ -336,7 +340,7 @@ def complete(api_key: ApiKey, session_id: str, data: dict[str, Any]) -> Checkout
                 channel=Order.Channel.ACP,
             )
 
-        token = PaymentToken.objects.filter(pk=token_id, api_key=api_key).first()
+        token = PaymentToken.objects.filter(pk=token_id).first()
         order = charge_once(
             f"acp-{token_id}",
             shopper,

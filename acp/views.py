@@ -10,19 +10,10 @@ from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from acp import services
 from acp.models import ApiKey, PaymentToken
+from acp.operations import Operation, perform
 from acp.protocol import API_VERSION, IDEMPOTENCY_KEY_HEADER, SUPPORTED_API_VERSIONS, AcpView, validation_error
-from acp.serializers import (
-    CancelSessionSerializer,
-    CompleteSessionSerializer,
-    CreateSessionSerializer,
-    DelegatePaymentSerializer,
-    SessionChangeSerializer,
-    card_brand,
-    session_body,
-    token_body,
-)
+from acp.serializers import DelegatePaymentSerializer, card_brand, token_body
 
 DISCOVERY_MAX_AGE = 3600
 
@@ -39,7 +30,7 @@ def discovery(request: HttpRequest) -> JsonResponse:
                 "documentation_url": "https://agenticcommerce.dev",
             },
             "api_base_url": f"{settings.PUBLIC_BASE_URL}/acp",
-            "transports": ["rest"],
+            "transports": ["rest", "mcp"],
             "capabilities": {
                 "services": ["checkout", "delegate_payment"],
                 "supported_currencies": ["usd"],
@@ -57,36 +48,32 @@ def caller(request: Request) -> ApiKey:
     return request.user
 
 
+def answer(request: Request, operation: Operation, session_id: str | None = None) -> Response:
+    status, body = perform(operation, caller(request), session_id, request.data)
+    return Response(body, status=status)
+
+
 class CheckoutSessionsView(AcpView):
     def post(self, request: Request) -> Response:
-        incoming = CreateSessionSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        session = services.create(caller(request), incoming.validated_data)
-        return Response(session_body(session), status=201)
+        return answer(request, Operation.CREATE)
 
 
 class CheckoutSessionView(AcpView):
     def get(self, request: Request, session_id: str) -> Response:
-        return Response(session_body(services.open_session(caller(request), session_id)))
+        return answer(request, Operation.GET, session_id)
 
     def post(self, request: Request, session_id: str) -> Response:
-        incoming = SessionChangeSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        return Response(session_body(services.update(caller(request), session_id, incoming.validated_data)))
+        return answer(request, Operation.UPDATE, session_id)
 
 
 class CompleteSessionView(AcpView):
     def post(self, request: Request, session_id: str) -> Response:
-        incoming = CompleteSessionSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        return Response(session_body(services.complete(caller(request), session_id, incoming.validated_data)))
+        return answer(request, Operation.COMPLETE, session_id)
 
 
 class CancelSessionView(AcpView):
     def post(self, request: Request, session_id: str) -> Response:
-        incoming = CancelSessionSerializer(data=request.data or {})
-        incoming.is_valid(raise_exception=True)
-        return Response(session_body(services.cancel(caller(request), session_id)))
+        return answer(request, Operation.CANCEL, session_id)
 
 
 class DelegatePaymentView(AcpView):

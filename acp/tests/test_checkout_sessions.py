@@ -166,4 +166,4 @@ def test_discovery_is_public_and_cacheable(agent: Agent) -> None:
     document = answer.json()
     assert document["protocol"]["name"] == "acp" and "2026-04-17" in document["protocol"]["supported_versions"]
     assert document["api_base_url"] == f"{settings.PUBLIC_BASE_URL}/acp"
-    assert "rest" in document["transports"] and "checkout" in document["capabilities"]["services"]
+    assert document["transports"] == ["rest", "mcp"] and "checkout" in document["capabilities"]["services"]

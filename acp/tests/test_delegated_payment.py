@@ -133,10 +133,17 @@ def test_complete_enforces_the_tokens_allowance(agent: Agent, allowance: dict[st
     assert not Payment.objects.exists() and not PaymentToken.objects.filter(used_at__isnull=False).exists()
 
 
-def test_another_platforms_token_does_not_exist_for_it(agent: Agent, other_agent: Agent) -> None:
+def test_an_unknown_token_is_a_400_naming_it(agent: Agent) -> None:
     session = agent.create(ready_body(NOTEBOOK))
-    answer = agent.complete(session["id"], other_agent.token(session["id"]))
+    answer = agent.complete(session["id"], "spt_made_up")
     assert answer.status_code == 400 and "does not exist" in answer.json()["message"]
+    assert answer.json()["param"] == TOKEN_PARAM
+
+
+def test_another_platform_cannot_complete_a_session_it_did_not_create(agent: Agent, other_agent: Agent) -> None:
+    session = agent.create(ready_body(NOTEBOOK))
+    answer = other_agent.complete(session["id"], other_agent.token(session["id"]))
+    assert answer.status_code == 404 and not Payment.objects.exists()
 
 
 def test_a_session_that_is_not_ready_cannot_complete(agent: Agent) -> None:
