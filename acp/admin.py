@@ -4,8 +4,9 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils import timezone
 
-from acp.models import ApiKey, CheckoutSession, IdempotencyRecord, PaymentToken, SessionLine
+from acp.models import ApiKey, CheckoutSession, IdempotencyRecord, PaymentToken, SessionLine, WebhookEvent
 
 
 @admin.register(ApiKey)
@@ -84,3 +85,25 @@ class IdempotencyRecordAdmin(admin.ModelAdmin[IdempotencyRecord]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin[WebhookEvent]):
+    """Order events for the agent platform: delivered, still retrying (with the last error) or given up."""
+
+    list_display = ["event_type", "order", "status", "attempts", "next_attempt_at", "last_error", "delivered_at"]
+    list_filter = ["status", "event_type"]
+    search_fields = ["order__number", "last_error"]
+    list_select_related = ["order"]
+    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Retry selected events now")
+    def retry_now(self, request: HttpRequest, events: Any) -> None:
+        retried = events.exclude(status=WebhookEvent.Status.DELIVERED).update(
+            status=WebhookEvent.Status.PENDING, next_attempt_at=timezone.now()
+        )
+        messages.info(request, f"{retried} event(s) will be retried.")

@@ -215,3 +215,30 @@ class PaymentToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.card_brand} •••• {self.card_last4}, up to {self.max_amount} {self.currency})"
+
+
+class WebhookEvent(models.Model):
+    """The outbox: an order event for the agent platform, written in the transaction that changed
+    the order, and delivered (signed, retried with backoff) by `manage.py acp_webhooks`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (gave up)"
+
+    event_type = models.CharField(max_length=32, help_text="order_create or order_update.")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="acp_webhook_events")
+    payload = models.JSONField(help_text="The WebhookEvent body, as it is sent.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="acp_webhook_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} for {self.order}"

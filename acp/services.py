@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from acp import webhooks
 from acp.models import ApiKey, CheckoutSession, PaymentToken, SessionLine
 from acp.protocol import AcpError, json_path
 from auth_mcp.models import Shopper
@@ -350,10 +351,13 @@ def complete(api_key: ApiKey, session_id: str, data: dict[str, Any]) -> Checkout
             purpose="checkout session",
             card=token,
         )
-        if order.status == Order.Status.PLACED:
+        if order.status == Order.Status.PLACED and session.order_id is None:
             session.status = CheckoutSession.Status.COMPLETED
             session.order = order
             session.declined = ""
+            session.save()
+            # In the order's transaction: the event is sent if and only if the order exists.
+            webhooks.record("order_create", order)
         else:
             session.declined = order.payment.decline_reason
         session.updated_at = timezone.now()

@@ -358,3 +358,11 @@ ACP_API_KEY = env_str("ACP_API_KEY")
 ACP_SIGNING_SECRET = env_str("ACP_SIGNING_SECRET")
 # Who we are to the delegated-payment stand-in: tokens minted for another merchant are refused.
 ACP_MERCHANT_ID = env_str("ACP_MERCHANT_ID", "targetdemo")
+# Order webhooks (order_create, order_update) go to the agent platform here, signed with the secret;
+# `manage.py acp_webhooks` (the Procfile's worker) delivers them. Without a URL they stay queued.
+ACP_WEBHOOK_URL = env_url("ACP_WEBHOOK_URL", "") if env_str("ACP_WEBHOOK_URL") else ""
+ACP_WEBHOOK_SECRET = env_str("ACP_WEBHOOK_SECRET", SECRET_KEY)
+ACP_WEBHOOK_MAX_ATTEMPTS = env_int("ACP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+# The first retry waits this long; each next one twice as long (at most an hour).
+ACP_WEBHOOK_BACKOFF_SECONDS = env_int("ACP_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)
+ACP_WEBHOOK_POLL_SECONDS = env_int("ACP_WEBHOOK_POLL_SECONDS", 2, minimum=1)
