@@ -10,9 +10,18 @@ from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from acp import feed
 from acp.models import ApiKey, PaymentToken
+from acp.openapi import feed_openapi
 from acp.operations import Operation, perform
-from acp.protocol import API_VERSION, IDEMPOTENCY_KEY_HEADER, SUPPORTED_API_VERSIONS, AcpView, validation_error
+from acp.protocol import (
+    API_VERSION,
+    IDEMPOTENCY_KEY_HEADER,
+    SUPPORTED_API_VERSIONS,
+    AcpError,
+    AcpView,
+    validation_error,
+)
 from acp.serializers import DelegatePaymentSerializer, card_brand, token_body
 
 DISCOVERY_MAX_AGE = 3600
@@ -105,3 +114,30 @@ class DelegatePaymentView(AcpView):
                 metadata=data["metadata"],
             )
         return Response(token_body(token, request.headers.get(IDEMPOTENCY_KEY_HEADER, "")), status=201)
+
+
+class FeedView(AcpView):
+    """FeedMetadata of the one feed: the catalog."""
+
+    def get(self, request: Request, feed_id: str) -> Response:
+        known_feed(feed_id)
+        return Response(feed.metadata())
+
+
+class FeedProductsView(AcpView):
+    """ProductsResponse: every product of the feed (the catalog is small; no paging)."""
+
+    def get(self, request: Request, feed_id: str) -> Response:
+        known_feed(feed_id)
+        return Response({"products": list(feed.products())})
+
+
+def known_feed(feed_id: str) -> None:
+    if feed_id != feed.feed_id():
+        raise AcpError(f"Feed {feed_id!r} does not exist.", code="feed_not_found", status=404, param="id")
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    """Our OpenAPI for discovery and the feed read API (public, like discovery)."""
+    return JsonResponse(feed_openapi())
