@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from acp import feed
-from acp.models import ApiKey, PaymentToken
+from acp.models import ApiKey, CheckoutSession, PaymentToken
 from acp.openapi import feed_openapi
 from acp.operations import Operation, perform
 from acp.protocol import (
@@ -23,6 +23,7 @@ from acp.protocol import (
     validation_error,
 )
 from acp.serializers import DelegatePaymentSerializer, card_brand, token_body
+from acp.webhooks import order_body
 
 DISCOVERY_MAX_AGE = 3600
 
@@ -141,3 +142,17 @@ def known_feed(feed_id: str) -> None:
 def openapi(request: HttpRequest) -> JsonResponse:
     """Our OpenAPI for discovery and the feed read API (public, like discovery)."""
     return JsonResponse(feed_openapi())
+
+
+class OrderView(AcpView):
+    """The order behind a completed session (its `permalink_url`): the Order object webhooks carry."""
+
+    def get(self, request: Request, number: str) -> Response:
+        session = (
+            CheckoutSession.objects.select_related("order")
+            .filter(api_key=caller(request), order__number=number)
+            .first()
+        )
+        if session is None or session.order is None:
+            raise AcpError(f"Order {number!r} does not exist.", code="not_found", status=404, param="id")
+        return Response(order_body(session.order, session))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
@@ -170,3 +171,13 @@ def test_an_acp_order_shows_in_the_admin_next_to_widget_orders(agent: Agent) -> 
     listing = browser.get("/admin/checkout_mcp/order/?channel__exact=acp")
     assert listing.status_code == 200
     assert number in listing.content.decode() and "Agentic checkout (ACP)" in listing.content.decode()
+
+
+def test_the_order_permalink_answers_the_order(agent: Agent, other_agent: Agent) -> None:
+    session = agent.create(ready_body(NOTEBOOK))
+    order = agent.complete(session["id"], agent.token(session["id"])).json()["order"]
+    path = order["permalink_url"].removeprefix(settings.PUBLIC_BASE_URL)
+    answer = agent.get(path)
+    assert answer.status_code == 200
+    assert answer.json()["id"] == order["id"] and answer.json()["status"] == "confirmed"
+    assert other_agent.get(path).status_code == 404
