@@ -117,7 +117,8 @@ class CheckoutSession(models.Model):
     fulfillment_option_id = models.CharField(max_length=32, blank=True)
     # The decline of the last completion attempt, shown as a message until the next attempt.
     declined = models.CharField(max_length=200, blank=True)
-    order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="acp_session")
+    # The session is where its order came from; it goes with the order (the demo reset deletes orders).
+    order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="acp_session")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 

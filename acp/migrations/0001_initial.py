@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('api_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='acp.apikey')),
-                ('order', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='acp_session', to='checkout_mcp.order')),
+                ('order', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='acp_session', to='checkout_mcp.order')),
             ],
             options={
                 'ordering': ['-created_at'],

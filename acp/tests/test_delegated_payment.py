@@ -12,9 +12,10 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from acp.models import PaymentToken
+from acp.models import CheckoutSession, PaymentToken
 from acp.tests.conftest import FITBIT, NOTEBOOK, Agent, delegate_body, ready_body
 from auth_mcp.models import Shopper
+from auth_mcp.services import reset_demo
 from checkout_mcp.models import Order, Payment
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +182,10 @@ def test_the_order_permalink_answers_the_order(agent: Agent, other_agent: Agent)
     assert answer.status_code == 200
     assert answer.json()["id"] == order["id"] and answer.json()["status"] == "confirmed"
     assert other_agent.get(path).status_code == 404
+
+
+def test_the_demo_reset_clears_agentic_orders_too(agent: Agent) -> None:
+    session = agent.create(ready_body(NOTEBOOK))
+    agent.complete(session["id"], agent.token(session["id"]))
+    reset_demo()
+    assert not Order.objects.exists() and not CheckoutSession.objects.filter(pk=session["id"]).exists()
