@@ -181,5 +181,8 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
         "don't ask for payment details in chat."
     )
     if summary.card is None:
-        text += " There is no card on the shopper's account, so they must add one before paying."
+        text += (
+            " There is no card on the shopper's account, so they can't pay yet: the checkout tells them to add "
+            "one on target.com (Account → Payments) and then ask to check out again. Never take card details in chat."
+        )
     return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL})

@@ -289,6 +289,21 @@ def test_a_declined_card_shows_why_inline_and_keeps_the_cart(playground: Playgro
     assert_clean_end_state(playground, frame, axe_source, allowed_statuses=(402,))
 
 
+def test_a_shopper_without_a_card_is_told_how_to_add_one(playground: Playground, axe_source: str) -> None:
+    session_id, shopper = shop.signed_in(playground.live, "cardless")
+    assert shopper.card_last4 == ""
+    shop.fill_cart(playground.live, session_id, shop.FITBIT_CHARGE_6)
+    frame = playground.open_widget(CHECKOUT, {"sessionId": session_id})
+
+    assert frame.is_hidden("#complete")
+    assert "Account → Payments" in frame.inner_text("#no-card")
+    frame.focus("#card-added")
+    start = playground.last_seq()
+    playground.page.keyboard.press("Enter")
+    playground.wait_for_entry("message", "show checkout again", after=start)
+    assert_clean_end_state(playground, frame, axe_source)
+
+
 # -- Circle 360 (/mcp4) ----------------------------------------------------------------------------
 
 
