@@ -31,6 +31,9 @@ class Defaults:
     # A template name: the project's widget theme, inlined into every widget after the engine's
     # brand-neutral base styles. Empty: widgets wear only the base styles and the host's variables.
     MCP_WIDGET_THEME: str = ""
+    # The dedicated origin a host gives this app's widgets (``_meta.ui.domain``, ChatGPT's
+    # ``openai/widgetDomain``), e.g. "https://shop-example-com.oaiusercontent.com"; empty: none declared.
+    MCP_WIDGET_DOMAIN: str = ""
     # Rate-limit counters shared by every process; empty: each process counts in its own memory.
     REDIS_URL: str = ""
 

@@ -24,7 +24,7 @@ from mcp_engine.context import LOG_LEVELS, Context
 from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError, rate_limited
 from mcp_engine.observability import RATE_LIMITED, TOOL_CALLS, TOOL_SECONDS, logger, pseudonym
 from mcp_engine.ratelimit import limit_for
-from mcp_engine.tools import InputRequired, Tool, ToolResult, tool_annotations, tool_error_result
+from mcp_engine.tools import DEFAULT_VISIBILITY, InputRequired, Tool, ToolResult, tool_annotations, tool_error_result
 from mcp_engine.widgets import Widget
 
 UI_EXTENSION = "io.modelcontextprotocol/ui"
@@ -141,7 +141,7 @@ class MCPServer:
         widget: Widget | None = None,
         invoking: str | None = None,
         invoked: str | None = None,
-        visibility: tuple[str, ...] = ("model", "app"),
+        visibility: tuple[str, ...] = DEFAULT_VISIBILITY,
         input_schema: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
     ) -> Callable[[Handler], Handler]:

@@ -81,7 +81,7 @@ class Widget:
         connect = _resolve(self.connect_domains)
         resources = _resolve(self.resource_domains)
         redirects = _resolve(self.redirect_domains)
-        return {
+        meta: dict[str, Any] = {
             "ui": {
                 "prefersBorder": self.prefers_border,
                 "csp": {"connectDomains": connect, "resourceDomains": resources},
@@ -94,6 +94,13 @@ class Widget:
                 "redirect_domains": redirects,
             },
         }
+        # Only when the deployment has one: hosts validate it, and one they refuse can stop the
+        # widget rendering at all, while leaving it out is always safe.
+        domain = mcp_settings.MCP_WIDGET_DOMAIN
+        if domain:
+            meta["ui"]["domain"] = domain
+            meta["openai/widgetDomain"] = domain
+        return meta
 
     def listing(self) -> dict[str, Any]:
         return {
