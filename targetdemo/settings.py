@@ -49,6 +49,8 @@ MCP_SERVERS = {
     "mcp2": "search_mcp.tools.server",
     "mcp3": "checkout_mcp.tools.server",
     "mcp4": "membership_mcp.tools.server",
+    # All four as one connector, under one set of instructions.
+    "shop": "storefront.tools.server",
 }
 # Fixtures for the official conformance suite and the widget tests; never in production.
 MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
