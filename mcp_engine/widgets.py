@@ -64,7 +64,11 @@ class Widget:
         source = _source(self.template_name)
         if RUNTIME_MARKER not in source:
             raise ValueError(f"{self.template_name} lacks the {RUNTIME_MARKER} marker in <head>")
-        return source.replace(RUNTIME_MARKER, runtime_block(), 1)
+        block = runtime_block()
+        if self.prefers_border:
+            # Before the runtime's styles apply: the widget never flashes its own card.
+            block = f"<script>document.documentElement.dataset.hostBorder = '';</script>\n{block}"
+        return source.replace(RUNTIME_MARKER, block, 1)
 
     @cached_property
     def uri(self) -> str:

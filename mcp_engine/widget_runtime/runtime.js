@@ -63,6 +63,16 @@
     }
     if (context.locale) root.lang = context.locale;
     if (context.displayMode) root.dataset.displayMode = context.displayMode;
+    // The most the host will give us (MCP Apps' containerDimensions, ChatGPT's maxHeight): taller
+    // content scrolls inside the widget, and the size we report stays within it.
+    const dims = context.containerDimensions || {};
+    const maxHeight = Number(dims.maxHeight ?? dims.height ?? context.maxHeight);
+    if (maxHeight > 0) {
+      root.style.setProperty("--widget-max-height", `${maxHeight}px`);
+      root.dataset.bounded = "";
+    } else {
+      delete root.dataset.bounded;
+    }
     const styles = patch.styles || {};
     for (const [name, value] of Object.entries(styles.variables || {})) {
       // Only custom properties: a host must not be able to restyle arbitrary properties here.
