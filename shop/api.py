@@ -62,8 +62,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         field, message = _first_error(exc.detail)
         response.data = error_body("invalid_input", message, field)
     elif isinstance(exc, exceptions.Throttled):
-        # DRF sets Throttled.wait (whole seconds, or None) in __init__; its stubs do not declare it.
-        wait = f" Try again in {int(exc.wait) + 1} seconds." if exc.wait is not None else ""  # type: ignore[attr-defined]
+        # DRF rounds Throttled.wait up to whole seconds (or None) in __init__ and sends it as
+        # Retry-After, so the message says that same number; its stubs do not declare it.
+        seconds: int | None = exc.wait  # type: ignore[attr-defined]
+        wait = "" if seconds is None else f" Try again in {seconds} second{'' if seconds == 1 else 's'}."
         said = getattr(context.get("view"), "throttled_message", DEFAULT_THROTTLED_MESSAGE)
         response.data = error_body("rate_limited", f"{said}{wait}")
     elif isinstance(exc, exceptions.ParseError):

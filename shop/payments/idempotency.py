@@ -28,7 +28,8 @@ from shop.payments.processor import CardHolder, Charge, NoCardOnFile
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_.:-]{{8,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
-IDEMPOTENCY_KEY_HINT = "a new random value, such as a UUID, for each attempt"
+# A retry must resend the key of the attempt it repeats: that is what makes it safe to retry.
+IDEMPOTENCY_KEY_HINT = "a random value such as a UUID, new for each new request and the same one when retrying it"
 # The key as a tool argument (widgets that act through the host's tools/call send it there).
 IdempotencyKey = Annotated[
     str,
