@@ -49,9 +49,16 @@ class PerAddressSignInThrottle(PerAddressThrottle):
 
 
 class SignInCallbackView(CallbackView):
-    """Base for the sign-in widget's callbacks, throttled per session and per client address."""
+    """Base for the sign-in widget's callbacks, throttled per session and per client address.
+
+    The password and the texted code go from the widget straight here, never through a tool call a
+    host sees or logs; so these answer a widget on whatever sandbox origin its host gives it
+    (Claude's differ per conversation). That is safe: they read no cookie and CORS admits none; the
+    body carries the only credential.
+    """
 
     throttle_classes = [PerSessionThrottle, PerAddressSignInThrottle]
+    cors_any_origin = True
     throttled_message = "Too many sign-in requests."
 
 

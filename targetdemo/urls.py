@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from acp import views as acp_views
 from targetdemo import views
 
 # A failure outside the API views' own handling still answers /api/ in JSON (production pages).
@@ -20,4 +21,8 @@ urlpatterns = [
     re_path(r"^api/", views.api_not_found, name="api-not-found"),
     path("catalog/", include("search_mcp.urls")),
     path("playground/", include("playground.urls")),
+    path(".well-known/acp.json", acp_views.discovery, name="acp-discovery"),
+    path("acp/", include("acp.urls")),
+    path("agentic_commerce/delegate_payment", acp_views.DelegatePaymentView.as_view(), name="acp-delegate-payment"),
+    path("", include("storefront.urls")),
 ]

@@ -18,15 +18,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from pydantic import Field
 
 from shop.errors import ShopError
 from shop.payments import processor
 from shop.payments.processor import CardHolder, Charge, NoCardOnFile
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_.:-]{{8,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
+# A retry must resend the key of the attempt it repeats: that is what makes it safe to retry.
+IDEMPOTENCY_KEY_HINT = "a random value such as a UUID, new for each new request and the same one when retrying it"
+# The key as a tool argument (widgets that act through the host's tools/call send it there).
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        description=f"The attempt's idempotency key: {IDEMPOTENCY_KEY_HINT}; the same key again never charges twice.",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+    ),
+]
 
 Record = TypeVar("Record", bound=models.Model)
 # Charges the payer's card on file: the attempt calls it once, with the amount it will record.
@@ -63,6 +75,7 @@ def charge_once(
     purpose: str,
     refuse: Callable[[], None] = _nothing_to_refuse,
     same_request: Callable[[Record], bool] = _any_request,
+    card: CardHolder | None = None,
 ) -> Record:
     """The record of the one attempt made with `key`: found if it exists, else made now.
 
@@ -75,9 +88,13 @@ def charge_once(
     `purpose` names the attempt in errors ("purchase", "enrolment"). `same_request` says whether
     the recorded attempt was made by this very request (same session, same body): a key replayed
     with another one is refused rather than answered with a record the request did not make.
+    `card` is the card to charge when it is not the payer's card on file (an agent's delegated
+    payment token).
     """
 
     def pay(amount: Decimal) -> Charge:
+        if card is not None:
+            return processor.charge(card, amount)
         if not payer.card_last4:
             raise NoCardOnFile("There is no card on your Target account. Add one, then try again.")
         return processor.charge(payer, amount)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkout_mcp', '0001_initial'),
+        ('checkout_mcp', '0002_order_channel'),
     ]
 
     operations = [
