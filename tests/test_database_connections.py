@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from tests.services import POSTGRES_MISSING, fresh_database, postgres_url, with_
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(postgres_url() is None, reason=POSTGRES_MISSING)]
 
 POOL_SIZE = 4
+SERVER_APP = "targetdemo-pool-test-server"
 SIGN_INS = 60
 CONCURRENCY = 20
 # A bound for a hang on a loaded machine, not a timing: every sign-in hashes a password.
@@ -40,6 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
             DATABASE_POOL_MAX_SIZE=str(POOL_SIZE),
             # Requests queue for a connection rather than fail: this bounds a hang, it is no timing.
             DATABASE_POOL_TIMEOUT=str(ANSWER_SECONDS),
+            # libpq names the server's connections, so only they are counted (not an operator's shell).
+            PGAPPNAME=SERVER_APP,
             MCP_CONFORMANCE_FIXTURES="0",
         ) as live,
     ):
@@ -57,7 +61,10 @@ class PeakConnections:
         self.thread = threading.Thread(target=self.sample)
 
     def count(self, connection: psycopg.Connection[tuple[int]]) -> int:
-        row = connection.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.name,)).fetchone()
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+            (self.name, SERVER_APP),
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def sample(self) -> None:
@@ -70,7 +77,8 @@ class PeakConnections:
 
 def test_concurrent_sign_ins_on_one_worker_stay_within_the_pool(server: tuple[LiveServer, str]) -> None:
     live, database_url = server
-    handles = live.run_django(
+    operator = replace(live, env={**live.env, "PGAPPNAME": "targetdemo-pool-test-operator"})
+    handles = operator.run_django(
         "from auth_mcp.models import ShopperSession\n"
         f"result = [ShopperSession.objects.start().handle for _ in range({SIGN_INS})]"
     )
