@@ -15,4 +15,6 @@ urlpatterns = [
     path("api/", include("membership_mcp.urls")),
     path("catalog/", include("search_mcp.urls")),
     path("playground/", include("playground.urls")),
+    path("", include("mcp_engine.urls")),
+    path("", include("authserver.urls")),
 ]
