@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from rest_framework import serializers
 
 from shop.scopes import SCOPES
@@ -35,9 +36,13 @@ def redirect_uri_problem(uri: str) -> str | None:
         return f"{uri} has a wildcard; redirect URIs are matched exactly."
     if not parts.hostname:
         return f"{uri} is not an absolute URL."
-    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)):
+    if parts.scheme == "https":
         return None
-    return f"{uri} must use HTTPS (HTTP only to localhost or a loopback address)."
+    if settings.OAUTH_LOOPBACK_REDIRECTS:
+        if parts.scheme == "http" and is_loopback(parts.hostname):
+            return None
+        return f"{uri} must use HTTPS (HTTP only to localhost or a loopback address)."
+    return f"{uri} must use HTTPS."
 
 
 class RedirectUriField(serializers.CharField):

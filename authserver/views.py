@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from oauth2_provider import views as toolkit
 from oauth2_provider.models import get_application_model
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -273,6 +274,8 @@ class RegistrationView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    # An OAuth endpoint with its own RFC, not part of the widget callback API the schema describes.
+    @extend_schema(exclude=True)
     def post(self, request: Request) -> Response:
         wait = over_limit(request, "oauth_register")
         if wait:

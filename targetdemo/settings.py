@@ -302,6 +302,9 @@ MCP_AUTHORIZATION_SERVERS = [OAUTH_ISSUER]
 # Sign-in page posts, token and registration requests per client address ("<count>/<period>").
 OAUTH_RATE_PER_ADDRESS = env_str("OAUTH_RATE_PER_ADDRESS", "60/min")
 LOGIN_URL = "authserver-sign-in"
+# Redirects to http://localhost or a loopback address, for connectors that run on the shopper's own
+# machine (RFC 8252). Off in production unless set: every hosted connector redirects over HTTPS.
+OAUTH_LOOPBACK_REDIRECTS = env_bool("OAUTH_LOOPBACK_REDIRECTS", DEBUG)
 from shop.scopes import SCOPES as _SHOPPER_SCOPES  # noqa: E402 - the scopes are stated once, in shop
 
 OAUTH2_PROVIDER = {
@@ -317,7 +320,7 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "OIDC_ISS_ENDPOINT": OAUTH_ISSUER,
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if OAUTH_LOOPBACK_REDIRECTS else ["https"],
     # RFC 9700 (OAuth security best practice), all enforced: no implicit or password grant, no
     # "plain" PKCE, tokens only in headers, `iss` on authorization responses, tokens stored hashed.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
@@ -327,7 +330,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
-    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    # With loopback redirects on, `check --deploy` warns about "http" rather than failing.
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not OAUTH_LOOPBACK_REDIRECTS,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
     "APPLICATION_ADMIN_CLASS": "authserver.admin.ApplicationAdmin",
