@@ -127,3 +127,25 @@ async def status_with_token(url: str, token: str) -> int:
 
 def _initialize_params() -> dict[str, Any]:
     return {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}}
+
+
+def mint_token(live: Any, endpoint: str, scope: str, email: str = LAUREN.email) -> str:
+    """An access token for `email`, bound to `endpoint`, as the authorization server would issue it
+    (for tests about what the MCP endpoints do with tokens, without a browser)."""
+    code = f"""
+import secrets
+from datetime import timedelta
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application, set_token_value
+app, _ = Application.objects.get_or_create(
+    name="Minted in tests", client_type="public", authorization_grant_type="authorization-code",
+    redirect_uris="https://connector.example/callback", algorithm="")
+raw = secrets.token_urlsafe(32)
+token = AccessToken(user=get_user_model().objects.get(email__iexact={email!r}), application=app, scope={scope!r},
+                    expires=timezone.now() + timedelta(hours=1), resource=[{live.url + endpoint!r}])
+set_token_value(token, raw)
+token.save()
+result = raw
+"""
+    return str(live.run_django(code))

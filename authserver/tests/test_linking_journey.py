@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from authserver.tests.linking import MemoryStorage, ShopperBrowser, connected, connector, status_with_token
+from authserver.tests.linking import MemoryStorage, ShopperBrowser, connected, connector, mint_token, status_with_token
 from tests.liveserver import LiveServer, structured, text_of
 
 pytestmark = pytest.mark.browser
@@ -117,3 +117,18 @@ async def test_a_revoked_token_gets_401_on_the_next_call(linked: Linked, oauth_l
         revoked = await http.post(f"{oauth_live.url}/oauth/revoke", data={"token": token, "client_id": client_id})
     assert revoked.status_code == 200, revoked.text
     assert await status_with_token(linked.url, token) == 401
+
+
+async def test_a_token_with_too_few_scopes_is_refused_with_insufficient_scope(oauth_live: LiveServer) -> None:
+    token = mint_token(oauth_live, "/mcp3", "cart")
+    url = f"{oauth_live.url}/mcp3"
+    headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=30, headers=headers) as http:
+        params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}
+        started = await http.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params})
+        session = {"Mcp-Session-Id": started.headers["mcp-session-id"], "MCP-Protocol-Version": "2025-11-25"}
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "checkout", "arguments": {}}}
+        refused = await http.post(url, json=call, headers=session)
+    assert refused.status_code == 403
+    challenge = refused.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge and 'scope="cart orders"' in challenge
