@@ -74,7 +74,7 @@ def server_metadata(request: HttpRequest) -> JsonResponse:
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
         "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
-        "client_id_metadata_document_supported": False,
+        "client_id_metadata_document_supported": True,
         "authorization_response_iss_parameter_supported": True,
     }
     response = JsonResponse(document)

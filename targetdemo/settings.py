@@ -334,6 +334,11 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not OAUTH_LOOPBACK_REDIRECTS,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # Client ID metadata documents: a client_id that is an HTTPS URL is fetched (authserver.cimd).
+    "CIMD_ENABLED": True,
+    "CIMD_METADATA_FETCHER": "authserver.cimd.HttpxMetadataFetcher",
+    "CIMD_FETCH_TIMEOUT_SECONDS": 5,
+    "CIMD_MAX_DOCUMENT_SIZE": 16 * 1024,
     "APPLICATION_ADMIN_CLASS": "authserver.admin.ApplicationAdmin",
     "ACCESS_TOKEN_ADMIN_CLASS": "authserver.admin.AccessTokenAdmin",
     "GRANT_ADMIN_CLASS": "authserver.admin.GrantAdmin",

@@ -5,15 +5,25 @@ from typing import Any
 
 import pytest
 
-from authserver.tests.linking import CHROMIUM
+from authserver.tests.documents import DocumentServer, serve_document
+from authserver.tests.linking import CALLBACK, CHROMIUM
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.liveserver import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")
-def oauth_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A live server in `oauth` mode: the shopper's endpoints answer nothing without a token."""
-    with live_server(tmp_path_factory.mktemp("oauth"), MCP_AUTH="oauth") as server:
+def connector_document(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocumentServer]:
+    """A connector's client ID metadata document on a local HTTPS server."""
+    with serve_document(tmp_path_factory.mktemp("cimd"), CALLBACK) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def oauth_live(tmp_path_factory: pytest.TempPathFactory, connector_document: DocumentServer) -> Iterator[LiveServer]:
+    """A live server in `oauth` mode: the shopper's endpoints answer nothing without a token. It
+    trusts the local connector's certificate, as it trusts public CAs in production."""
+    variables = {"MCP_AUTH": "oauth", "SSL_CERT_FILE": str(connector_document.certificate)}
+    with live_server(tmp_path_factory.mktemp("oauth"), variables) as server:
         yield server
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from authserver.tests.documents import DocumentServer
 from authserver.tests.linking import MemoryStorage, ShopperBrowser, connected, connector, mint_token, status_with_token
 from tests.liveserver import LiveServer, structured, text_of
 
@@ -117,6 +118,32 @@ async def test_a_revoked_token_gets_401_on_the_next_call(linked: Linked, oauth_l
         revoked = await http.post(f"{oauth_live.url}/oauth/revoke", data={"token": token, "client_id": client_id})
     assert revoked.status_code == 200, revoked.text
     assert await status_with_token(linked.url, token) == 401
+
+
+async def test_a_connector_named_by_its_metadata_document_links_the_account(
+    oauth_live: LiveServer, chromium: Any, connector_document: DocumentServer
+) -> None:
+    context = await chromium.new_context()
+    try:
+        browser = ShopperBrowser(await context.new_page())
+        await browser.start()
+        storage = MemoryStorage()
+        url = f"{oauth_live.url}/mcp3"
+        provider = connector(url, browser, storage, client_metadata_url=connector_document.url)
+        async with connected(url, auth=provider) as client:
+            result = await client.call_tool("checkout", {})
+    finally:
+        await context.close()
+    assert not result.is_error, text_of(result)
+    assert storage.client_info is not None and storage.client_info.client_id == connector_document.url
+    assert connector_document.fetches == ["/connector/client.json"]
+    client_id = connector_document.url
+    registered = oauth_live.run_django(
+        "from oauth2_provider.models import Application\n"
+        f"app = Application.objects.get(client_id={client_id!r})\n"
+        "result = [app.name, app.registration_source, app.client_type]"
+    )
+    assert registered == ["Test CIMD connector", "cimd", "public"]
 
 
 async def test_a_token_with_too_few_scopes_is_refused_with_insufficient_scope(oauth_live: LiveServer) -> None:
