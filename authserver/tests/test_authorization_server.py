@@ -239,3 +239,20 @@ def test_the_sign_in_page_is_rate_limited_per_address(client: Client, lauren: Sh
     settings.OAUTH_RATE_PER_ADDRESS = "3/min"
     statuses = [client.post("/oauth/sign-in", {"email": LAUREN.email, "password": "x"}).status_code for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
+
+
+def test_the_admin_revokes_every_token_of_a_client(client: Client, lauren: Shopper, admin_user: Any) -> None:
+    client.force_login(lauren.user)
+    client_id = register(client).json()["client_id"]
+    verifier, challenge = pkce()
+    code = parse_qs(urlsplit(allow(client, client_id, challenge)).query)["code"][0]
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "client_id": client_id}
+    assert client.post("/oauth/token", {**exchange, "code_verifier": verifier}).status_code == 200
+    application = Application.objects.get(client_id=client_id)
+    client.force_login(admin_user)
+    listing = client.get("/admin/oauth2_provider/application/")
+    assert client_id in listing.content.decode()
+    action = {"action": "revoke_access", "_selected_action": [application.pk]}
+    assert client.post("/admin/oauth2_provider/application/", action).status_code == 302
+    assert not AccessToken.objects.filter(application=application).exists()
+    assert Application.objects.filter(pk=application.pk).exists()
