@@ -315,9 +315,6 @@ class MCPServer:
             arguments = {}
         if not isinstance(arguments, dict):
             raise MCPError(INVALID_PARAMS, "params.arguments must be an object of named arguments.")
-        refused = self._authorize(tool, arguments, ctx)
-        if refused is not None:
-            return refused
         if (
             ctx.principal is not None
             and self.principal_argument
@@ -330,7 +327,8 @@ class MCPServer:
         started = time.perf_counter()
         outcome = "internal_error"
         try:
-            result = await self._run_tool(tool, arguments, principal, ctx)
+            refused = self._authorize(tool, arguments, ctx)
+            result = refused if refused is not None else await self._run_tool(tool, arguments, principal, ctx)
             outcome = (
                 "input_required"
                 if result.get("resultType") == "input_required"
