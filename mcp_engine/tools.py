@@ -161,9 +161,10 @@ class Tool:
             self.output_schema = _clean_schema(output_model.model_json_schema())
 
     def listed_input_schema(self) -> dict[str, Any]:
-        """The input schema as listed: where a bearer token can name the principal, its argument is optional."""
+        """The input schema as listed: a tool with scopes takes its principal from a bearer token too,
+        so its principal argument is optional there."""
         required = self.input_schema.get("required")
-        if not (auth.tokens_accepted() and self.principal_argument and required):
+        if not (self.scopes and auth.tokens_accepted() and self.principal_argument and required):
             return self.input_schema
         if self.principal_argument not in required:
             return self.input_schema
