@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     # The app of each mounted server, from its dotted path in MCP_SERVERS.
     *dict.fromkeys(dotted.partition(".")[0] for dotted in MCP_SERVERS.values()),
     "playground",
+    "acp",
     # The project package itself: the serve_workers command and the admin login throttle's page.
     "targetdemo",
 ]
@@ -405,3 +406,22 @@ FREE_SHIPPING_THRESHOLD = _env_money("FREE_SHIPPING_THRESHOLD", "35.00")
 SHIPPING_FEE = _env_money("SHIPPING_FEE", "5.99")
 # DRF throttle rate for the checkout and enrolment callbacks, per sessionId.
 SHOP_RATE_PER_SESSION = env_str("SHOP_RATE_PER_SESSION", "120/min")
+
+# Agentic checkout (acp): the Agentic Commerce Protocol's REST API under /acp -------------------------
+# Express shipping (any order, members too); standard shipping follows the rules above.
+EXPRESS_SHIPPING_FEE = _env_money("EXPRESS_SHIPPING_FEE", "14.99")
+# An agent platform's API key from the environment, usable as `Authorization: Bearer <it>`
+# (stored hashed on first use, revocable in the admin like the keys made there).
+ACP_API_KEY = env_str("ACP_API_KEY")
+# With a secret, every request must carry `Timestamp` and `Signature` (HMAC-SHA256, see acp.protocol).
+ACP_SIGNING_SECRET = env_str("ACP_SIGNING_SECRET")
+# Who we are to the delegated-payment stand-in: tokens minted for another merchant are refused.
+ACP_MERCHANT_ID = env_str("ACP_MERCHANT_ID", "targetdemo")
+# Order webhooks (order_create, order_update) go to the agent platform here, signed with the secret;
+# `manage.py acp_webhooks` (the Procfile's worker) delivers them. Without a URL they stay queued.
+ACP_WEBHOOK_URL = env_url("ACP_WEBHOOK_URL", "") if env_str("ACP_WEBHOOK_URL") else ""
+ACP_WEBHOOK_SECRET = env_str("ACP_WEBHOOK_SECRET", SECRET_KEY)
+ACP_WEBHOOK_MAX_ATTEMPTS = env_int("ACP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+# The first retry waits this long; each next one twice as long (at most an hour).
+ACP_WEBHOOK_BACKOFF_SECONDS = env_int("ACP_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)
+ACP_WEBHOOK_POLL_SECONDS = env_int("ACP_WEBHOOK_POLL_SECONDS", 2, minimum=1)

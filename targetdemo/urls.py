@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from acp import views as acp_views
 from targetdemo import views
 
 urlpatterns = [
@@ -15,6 +16,9 @@ urlpatterns = [
     path("api/", include("membership_mcp.urls")),
     path("catalog/", include("search_mcp.urls")),
     path("playground/", include("playground.urls")),
+    path(".well-known/acp.json", acp_views.discovery, name="acp-discovery"),
+    path("acp/", include("acp.urls")),
+    path("agentic_commerce/delegate_payment", acp_views.DelegatePaymentView.as_view(), name="acp-delegate-payment"),
     path("", include("mcp_engine.urls")),
     path("", include("authserver.urls")),
 ]

@@ -57,6 +57,7 @@ def charge_once(
     attempt: Callable[[Pay], Record],
     purpose: str,
     refuse: Callable[[], None] = _nothing_to_refuse,
+    card: CardHolder | None = None,
 ) -> Record:
     """The record of the one attempt made with `key`: found if it exists, else made now.
 
@@ -66,10 +67,13 @@ def charge_once(
     record of the outcome, approved or declined, raising a `ShopError` to refuse. `refuse` holds
     the checks a concurrent attempt with another key can make fail (e.g. "already a member"): they
     run before `attempt` and again when another constraint than the key stopped the write.
-    `purpose` names the attempt in errors ("purchase", "enrolment").
+    `purpose` names the attempt in errors ("purchase", "enrolment"). `card` is the card to charge
+    when it is not the payer's card on file (an agent's delegated payment token).
     """
 
     def pay(amount: Decimal) -> Charge:
+        if card is not None:
+            return processor.charge(card, amount)
         if not payer.card_last4:
             raise NoCardOnFile("There is no card on your Target account. Add one, then try again.")
         return processor.charge(payer, amount)
