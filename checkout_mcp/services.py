@@ -16,7 +16,7 @@ from membership_mcp.models import is_member
 from search_mcp.catalogs import CatalogProduct
 from shop.payments.idempotency import Pay, charge_once
 from shop.payments.money import Totals
-from shop.payments.processor import Charge
+from shop.payments.processor import CardDeclined, Charge
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,19 @@ def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
         attempt=place,
         purpose="purchase",
     )
+
+
+def purchase(session: ShopperSession, idempotency_key: str) -> Order:
+    """Complete the purchase as the shopper asked for it, from the widget's tool call or callback.
+
+    Answers from the stored order, so every request with this key gets the same answer; a declined
+    card raises CardDeclined (the declined order stays on record under the key).
+    """
+    placed = complete_purchase(session, idempotency_key)
+    order = Order.objects.select_related("payment").prefetch_related("lines").get(pk=placed.pk)
+    if order.status == Order.Status.DECLINED:
+        raise CardDeclined(
+            f"{order.payment.decline_reason} Nothing was charged and your cart is unchanged. "
+            "Use a different card on your Target account, then try again."
+        )
+    return order

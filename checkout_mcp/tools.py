@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from pydantic import BaseModel, Field
 
 from auth_mcp.models import ShopperSession
@@ -17,6 +16,7 @@ from search_mcp.catalogs import active_catalog
 from search_mcp.services import find_product
 from shop import scopes
 from shop.errors import ShopError
+from shop.payments.idempotency import IdempotencyKey
 from shop.payments.money import Price, tax_rate_percent
 
 server = MCPServer(
@@ -50,7 +50,6 @@ checkout_widget = server.widget(
         "the order number or why the card was declined. Never ask for card details in chat."
     ),
     prefers_border=True,
-    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
 ProductId = Annotated[
@@ -86,6 +85,19 @@ class AddedToCart(BaseModel):
     line: CartLine = Field(description="The product's line in the cart after this addition.")
     quantityAdded: int
     cartCount: int = Field(description="Items in the cart, counting quantities.")
+
+
+class PlacedOrder(BaseModel):
+    sessionId: str
+    orderNumber: str
+    status: str
+    itemCount: int
+    subtotal: Price
+    shipping: Price
+    tax: Price
+    total: Price
+    shipTo: list[str]
+    payment: str = Field(description='The card charged, masked, e.g. "Visa •••• 4242".')
 
 
 class CheckoutSummary(BaseModel):
@@ -184,5 +196,48 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
         "don't ask for payment details in chat."
     )
     if summary.card is None:
-        text += " There is no card on the shopper's account, so they must add one before paying."
-    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL})
+        text += (
+            " There is no card on the shopper's account, so they can't pay yet: the checkout tells them to add "
+            "one on target.com (Account → Payments) and then ask to check out again. Never take card details in chat."
+        )
+    return ToolResult(output, text=text)
+
+
+@server.tool(
+    name="complete-purchase",
+    title="Complete purchase",
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    # The checkout widget's button, through the host: the shopper's own decision, never the model's.
+    visibility=("app",),
+    invoking="Placing the order",
+    invoked="Order placed",
+)
+async def complete_purchase(sessionId: SessionId, idempotencyKey: IdempotencyKey) -> ToolResult[PlacedOrder]:
+    """Place the order for the signed-in shopper's cart, charging the card on file. Called by the
+    checkout widget when the shopper presses Complete purchase."""
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    order = await database_sync_to_async(services.purchase)(session, idempotencyKey)
+    lines = list(order.lines.all())
+    output = PlacedOrder(
+        sessionId=session.handle,
+        orderNumber=order.number,
+        status=order.status,
+        itemCount=sum(line.quantity for line in lines),
+        subtotal=f"{order.subtotal:.2f}",
+        shipping=f"{order.shipping:.2f}",
+        tax=f"{order.tax:.2f}",
+        total=f"{order.total:.2f}",
+        shipTo=order.ship_to.splitlines(),
+        payment=f"{order.payment.card_brand or 'Card'} •••• {order.payment.card_last4}",
+    )
+    return ToolResult(
+        output,
+        text=(
+            f"The shopper completed the purchase: order {output.orderNumber}, {output.itemCount} "
+            f"item{'s' if output.itemCount != 1 else ''}, ${output.total} charged to {output.payment}. "
+            "The cart is now empty."
+        ),
+    )

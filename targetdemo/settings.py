@@ -49,6 +49,8 @@ MCP_SERVERS = {
     "mcp2": "search_mcp.tools.server",
     "mcp3": "checkout_mcp.tools.server",
     "mcp4": "membership_mcp.tools.server",
+    # All four as one connector, under one set of instructions.
+    "shop": "storefront.tools.server",
 }
 # Fixtures for the official conformance suite and the widget tests; never in production.
 MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
@@ -73,6 +75,9 @@ MCP_RATE_LIMIT_PER_PRINCIPAL = env_rate(
 )
 # Behind a reverse proxy that appends X-Forwarded-For, limit by the address it saw.
 MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", Engine.MCP_TRUST_X_FORWARDED_FOR)
+# The dedicated origin a host gives our widgets (declared as _meta.ui.domain; the callbacks admit
+# it through CORS); unset: none declared, and hosts use their shared sandbox origin.
+MCP_WIDGET_DOMAIN = env_url("MCP_WIDGET_DOMAIN", "") if env_str("MCP_WIDGET_DOMAIN") else ""
 # Failed admin logins allowed per address and per username in a window ("failures/seconds", 0 = off).
 ADMIN_LOGIN_FAILURES = env_rate("ADMIN_LOGIN_FAILURES", "5/300")
 
@@ -248,6 +253,8 @@ CORS_ALLOWED_ORIGINS = env_origin_list(
     "CORS_ALLOWED_ORIGINS",
     ["https://chatgpt.com", "https://web-sandbox.oaiusercontent.com", PUBLIC_BASE_URL],
 )
+if MCP_WIDGET_DOMAIN:
+    CORS_ALLOWED_ORIGINS.append(MCP_WIDGET_DOMAIN)
 CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://[a-z0-9-]+\.oaiusercontent\.com$"]
 if DEBUG:
     # The playground renders widgets in sandboxed iframes without allow-same-origin (as MCP Apps

@@ -85,10 +85,13 @@ def test_the_frame_csp_follows_each_resources_declared_domains(
     assert carousel["connect-src"] == "connect-src 'none'"
     assert frame.evaluate("url => fetch(url).then(() => 'fetched', () => 'blocked')", f"{origin}/healthz") == "blocked"
 
-    # Checkout declares the app's origin to call back to (connectDomains), where meta.apiBase points.
+    # Checkout acts through the host (tools/call), so it connects nowhere itself.
     playground.render(case_named("checkout"))
-    checkout = frame_csp(playground)
-    assert checkout["connect-src"] == f"connect-src {origin}"
+    assert frame_csp(playground)["connect-src"] == "connect-src 'none'"
+
+    # Sign-in sends the password straight to the app's origin (connectDomains), where meta.apiBase points.
+    playground.render(case_named("target-auth"))
+    assert frame_csp(playground)["connect-src"] == f"connect-src {origin}"
     api_base = playground.transcript("tool-result")[-1]["detail"]["_meta"]["apiBase"]
     assert api_base == origin
 
