@@ -14,6 +14,7 @@ from checkout_mcp.models import MAX_QUANTITY, CartItem, UnknownProduct
 from mcp_engine import MCPServer, ToolResult
 from search_mcp.catalogs import active_catalog
 from search_mcp.services import find_product
+from shop import scopes
 from shop.errors import ShopError
 from shop.payments.idempotency import IdempotencyKey
 from shop.payments.money import Price, tax_rate_percent
@@ -130,6 +131,7 @@ class CheckoutSummary(BaseModel):
     idempotent=False,
     open_world=False,
     widget=add_to_cart_widget,
+    scopes=(scopes.CART,),
     invoking="Adding to cart",
     invoked="Added to cart",
 )
@@ -211,6 +213,7 @@ async def remove_from_cart(
     idempotent=True,
     open_world=False,
     widget=checkout_widget,
+    scopes=(scopes.CART, scopes.ORDERS),
     invoking="Preparing checkout",
     invoked="Checkout ready",
 )

@@ -36,6 +36,14 @@ class Defaults:
     # A template name: the project's widget theme, inlined into every widget after the engine's
     # brand-neutral base styles. Empty: widgets wear only the base styles and the host's variables.
     MCP_WIDGET_THEME: str = ""
+    # How the endpoints treat bearer tokens: "widget" (ignored), "mixed" or "oauth" (see mcp_engine.auth).
+    MCP_AUTH: str = "widget"
+    # Dotted path of the async callable (token, resource URL) -> Principal | None that checks tokens.
+    MCP_TOKEN_VERIFIER: str = ""
+    # The public origin the endpoints are reached at: their resource URLs are this plus their path.
+    MCP_RESOURCE_BASE_URL: str = ""
+    # Issuers of the authorization servers whose tokens the endpoints accept (RFC 9728).
+    MCP_AUTHORIZATION_SERVERS: list[str] = []
     # The dedicated origin a host gives this app's widgets (``_meta.ui.domain``, ChatGPT's
     # ``openai/widgetDomain``), e.g. "https://shop-example-com.oaiusercontent.com"; empty: none declared.
     MCP_WIDGET_DOMAIN: str = ""
