@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from pydantic import BaseModel, Field
 
+from analytics.tagging import tag_widget
 from auth_mcp.models import ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from checkout_mcp import services
@@ -39,6 +40,8 @@ add_to_cart_widget = server.widget(
     ),
     prefers_border=True,
     resource_domains=lambda: active_catalog().image_origins,
+    # The app's own origin, where the widget runtime sends its events.
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 checkout_widget = server.widget(
     "checkout",
@@ -136,7 +139,7 @@ async def add_to_cart(sessionId: SessionId, productId: ProductId, quantity: Quan
             f"of it and {units} item{'s' if units != 1 else ''} in all. Keep shopping, or call checkout with this "
             "sessionId when the shopper is ready."
         ),
-        meta={"image": added.item.image or None},
+        meta={"image": added.item.image or None, **(await tag_widget(add_to_cart_widget.name, sessionId)).meta()},
     )
 
 
@@ -182,4 +185,5 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
     )
     if summary.card is None:
         text += " There is no card on the shopper's account, so they must add one before paying."
-    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL})
+    tag = await tag_widget(checkout_widget.name, sessionId)
+    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL, **tag.meta()})

@@ -31,6 +31,10 @@ class Defaults:
     # A template name: the project's widget theme, inlined into every widget after the engine's
     # brand-neutral base styles. Empty: widgets wear only the base styles and the host's variables.
     MCP_WIDGET_THEME: str = ""
+    # Dotted paths of callables handed a ToolCallRecord after every tool call (analytics, audit).
+    # They run in the request path on the event loop, so they must be quick and must not block:
+    # buffer the record and write it later. One that raises is logged and never fails the call.
+    MCP_TOOL_CALL_OBSERVERS: list[str] = []
     # Rate-limit counters shared by every process; empty: each process counts in its own memory.
     REDIS_URL: str = ""
 

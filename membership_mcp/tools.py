@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from pydantic import BaseModel, Field
 
+from analytics.tagging import tag_widget
 from auth_mcp.models import Shopper, ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from mcp_engine import MCPServer, ToolResult
@@ -224,4 +225,5 @@ async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
             "there; the widget confirms when they are enrolled. Call check-circle-membership afterwards to "
             "see their plan."
         )
-    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL})
+    tag = await tag_widget(signup_widget.name, sessionId)
+    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL, **tag.meta()})

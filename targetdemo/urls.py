@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("auth_mcp.urls")),
     path("api/", include("checkout_mcp.urls")),
     path("api/", include("membership_mcp.urls")),
+    path("api/", include("analytics.urls")),
     path("catalog/", include("search_mcp.urls")),
     path("playground/", include("playground.urls")),
 ]
