@@ -22,7 +22,7 @@ def split(experiment: Experiment) -> Counter[str]:
     return Counter(variant.name for variant in assigned if variant)
 
 
-def make(slug: str, widget: str = "product-carousel", **weights: int) -> Experiment:
+def make(slug: str, widget: str = "product-carousel", /, **weights: int) -> Experiment:
     experiment = Experiment.objects.create(slug=slug, widget=widget)
     for name, weight in weights.items():
         Variant.objects.create(experiment=experiment, name=name, weight=weight)
@@ -47,7 +47,7 @@ def test_the_split_follows_the_weights(settings: Settings, weights: dict[str, in
 
 @pytest.mark.django_db
 def test_a_shopper_keeps_their_variant() -> None:
-    experiment = make("cta", widget="checkout", buy=1, pay=1)
+    experiment = make("cta", "checkout", buy=1, pay=1)
     variants = list(experiment.variants.all())
     shopper = shopper_key("session-of-lauren")
 
