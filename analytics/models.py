@@ -87,9 +87,6 @@ class ToolCall(Event):
         return f"{self.server} {self.tool}: {self.outcome}"
 
 
-EVENT_MODELS: tuple[type[Event], ...] = (Impression, Interaction, ToolCall)
-
-
 def bucket(salt: str, key: str) -> float:
     """A point in [0, 1) fixed by `salt` and `key`: the same shopper always lands on the same point."""
     digest = hashlib.sha256(f"{salt}:{key}".encode()).digest()
