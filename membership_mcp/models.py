@@ -19,6 +19,7 @@ from shop.payments.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
 from shop.payments.money import same_cents
 
 TRIAL_DAYS = 14
+TRIAL_NAME = f"Free {TRIAL_DAYS}-day trial"
 BENEFITS = (
     "Free same-day delivery on orders of $35 or more, through Shipt, without price markups",
     "Free 2-day shipping on eligible items",
@@ -56,7 +57,7 @@ class Membership(models.Model):
     class Plan(models.TextChoices):
         ANNUAL = "annual", "Annual"
         MONTHLY = "monthly", "Monthly"
-        TRIAL = "trial", "Free 14-day trial"
+        TRIAL = "trial", TRIAL_NAME
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -124,7 +125,7 @@ class Membership(models.Model):
 
     @classmethod
     def terms(cls, shopper: Shopper) -> list[PlanTerms]:
-        """The three plans as this shopper would be offered them (Circle Card holders pay $49/year)."""
+        """The three plans as this shopper would be offered them (Circle Card holders pay less a year)."""
         annual = cls.CIRCLE_CARD_ANNUAL_PRICE if holds_circle_card(shopper) else cls.ANNUAL_PRICE
         return [
             PlanTerms("annual", "Annual", annual, "year", annual, "A year of membership at our best regular price."),
@@ -138,11 +139,11 @@ class Membership(models.Model):
             ),
             PlanTerms(
                 "trial",
-                "Free 14-day trial",
+                TRIAL_NAME,
                 cls.MONTHLY_PRICE,
                 "month",
                 Decimal("0.00"),
-                f"Two weeks of same-day delivery and free shipping, then ${cls.MONTHLY_PRICE}/month.",
+                f"{TRIAL_DAYS} days of same-day delivery and free shipping, then ${cls.MONTHLY_PRICE}/month.",
             ),
         ]
 

@@ -196,8 +196,8 @@ async def check_circle_membership(sessionId: SessionId) -> ToolResult[Membership
     invoked="Circle 360 almost ready",
 )
 async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
-    """Show the Circle 360 sign-up: annual ($99/year), monthly ($10.99/month) or a free 14-day trial
-    (then $10.99/month), with the order summary, card and address on file.
+    """Show the Circle 360 sign-up: the annual and monthly plans and the free trial, with the prices
+    this shopper pays (in the result), the order summary, and the card and address on file.
 
     The shopper chooses a plan and presses Start membership in the widget, never in chat. An existing
     member sees their current plan instead. Needs a signed-in sessionId (call authenticate-target first).

@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 SESSION_ID_MAX_LENGTH = 64
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_.:-]{{8,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
-IDEMPOTENCY_KEY_HINT = "a new random value, such as a UUID, for each attempt"
+# A retry must resend the key of the attempt it repeats: that is what makes it safe to retry.
+IDEMPOTENCY_KEY_HINT = "a random value such as a UUID, new for each new request and the same one when retrying it"
 DEFAULT_THROTTLED_MESSAGE = "Too many requests."
 
 ErrorBody = dict[str, dict[str, str | None]]
@@ -63,8 +64,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         field, message = _first_error(exc.detail)
         response.data = error_body("invalid_input", message, field)
     elif isinstance(exc, exceptions.Throttled):
-        # DRF sets Throttled.wait (whole seconds, or None) in __init__; its stubs do not declare it.
-        wait = f" Try again in {int(exc.wait) + 1} seconds." if exc.wait is not None else ""  # type: ignore[attr-defined]
+        # DRF rounds Throttled.wait up to whole seconds (or None) in __init__ and sends it as
+        # Retry-After, so the message says that same number; its stubs do not declare it.
+        seconds: int | None = exc.wait  # type: ignore[attr-defined]
+        wait = "" if seconds is None else f" Try again in {seconds} second{'' if seconds == 1 else 's'}."
         said = getattr(context.get("view"), "throttled_message", DEFAULT_THROTTLED_MESSAGE)
         response.data = error_body("rate_limited", f"{said}{wait}")
     elif isinstance(exc, exceptions.ParseError):

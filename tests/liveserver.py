@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -94,6 +95,7 @@ class LiveServer(Logged):
     process: subprocess.Popen[bytes]
     env: dict[str, str]
     log_path: Path
+    shell: DjangoShell | None = field(default=None, repr=False)
 
     def metric(self, name: str, **labels: str) -> float:
         """One sample of /metrics as Prometheus reads it (0 when absent), e.g. metric("x_total", reason="timeout")."""
@@ -108,18 +110,73 @@ class LiveServer(Logged):
         """Run `code` with Django set up on this server's own database, as an operator's shell would.
 
         The code may set `result` (anything JSON can carry); it is returned."""
-        script = f"import json\nresult = None\n{code}\nprint({RESULT_MARKER!r} + json.dumps(result, default=str))"
-        done = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-v0", "-c", script],
+        if self.shell is None:
+            self.shell = DjangoShell(self.env)
+        return self.shell.run(code)
+
+    def close(self) -> None:
+        if self.shell is not None:
+            self.shell.close()
+        stop(self.process)
+
+
+# Runs in the shell process: Django is set up once, then each request is one line of JSON (the
+# code) and each reply one marked line. Connections close after every script so that the shell
+# never holds a lock or a stale transaction against the server's database between calls.
+_SHELL_LOOP = f"""
+import json, sys, traceback
+import django
+django.setup()
+from django.db import connections
+for line in sys.stdin:
+    namespace = {{"json": json, "result": None}}
+    try:
+        exec(json.loads(line), namespace)
+        reply = {{"result": namespace["result"]}}
+    except BaseException:
+        reply = {{"error": traceback.format_exc()}}
+    finally:
+        connections.close_all()
+    sys.stdout.write({RESULT_MARKER!r} + json.dumps(reply, default=str) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+class DjangoShell:
+    """One long-lived Python process with Django set up on a server's database.
+
+    Starting Django costs seconds on a loaded machine; tests ask the database many questions, so
+    they share one process per server instead of paying for `manage.py shell` each time."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.lock = threading.Lock()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _SHELL_LOOP],
             cwd=ROOT,
-            env=self.env,
-            capture_output=True,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-            timeout=120,
         )
-        assert done.returncode == 0, done.stderr
-        line = next(line for line in done.stdout.splitlines() if line.startswith(RESULT_MARKER))
-        return json.loads(line.removeprefix(RESULT_MARKER))
+
+    def run(self, code: str) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        with self.lock:
+            self.process.stdin.write(json.dumps(code) + "\n")
+            self.process.stdin.flush()
+            for line in self.process.stdout:
+                if line.startswith(RESULT_MARKER):
+                    reply = json.loads(line.removeprefix(RESULT_MARKER))
+                    break
+            else:
+                raise AssertionError(f"the Django shell exited with status {self.process.wait()}")
+        assert "error" not in reply, reply["error"]
+        return reply["result"]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        stop(self.process, grace=10.0)
 
 
 def server_env(tmp_dir: Path, port: int | None = None, /, **overrides: str) -> dict[str, str]:
@@ -205,7 +262,7 @@ def live_server(
         wait_until_healthy(server.url, process, server)
         yield server
     finally:
-        stop(process)
+        server.close()
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], logged: Logged) -> None:
@@ -222,7 +279,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], logged: Logge
     until(healthy, f"answer from {url}/healthz", START_SECONDS, logged.log)
 
 
-def stop(process: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+def stop(process: subprocess.Popen[Any], grace: float = 30.0) -> None:
     if process.poll() is None:
         process.terminate()
         try:

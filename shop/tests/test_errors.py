@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.http import Http404
 from pydantic import BaseModel
+from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
@@ -17,7 +18,7 @@ from auth_mcp.tools import server as sign_in
 from checkout_mcp.tools import server as checkout
 from mcp_engine import Context, MCPServer, ToolResult
 from membership_mcp.tools import server as circle_360
-from shop.api import CallbackView
+from shop.api import CallbackView, IdempotentCallbackView
 from shop.errors import ShopError
 
 SESSION = "sess_" + "A" * 32
@@ -84,8 +85,37 @@ def test_a_throttled_callback_says_what_was_throttled_and_when_to_retry(settings
     assert response.status_code == 429
     assert response["Retry-After"].isdigit()
     message = response.data["error"]["message"]
-    assert message.startswith("Too many requests for this session. Try again in ") and message.endswith(" seconds.")
+    assert message == f"Too many requests for this session. Try again in {response['Retry-After']} seconds."
     assert response.data["error"]["code"] == "rate_limited"
+
+
+@pytest.mark.parametrize(
+    ("wait", "said"), [(0.2, "1 second"), (1, "1 second"), (29.4, "30 seconds"), (30, "30 seconds")]
+)
+def test_a_throttled_answer_says_to_wait_exactly_its_retry_after_seconds(wait: float, said: str) -> None:
+    response = post(Throttled(wait=wait))
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == said.split()[0]
+    assert response.data["error"]["message"] == f"Too many requests for this session. Try again in {said}."
+
+
+class Charging(IdempotentCallbackView):
+    def post(self, request: Request) -> Response:
+        self.validated_with_key(request)
+        return Response({})
+
+
+@pytest.mark.parametrize("key", [None, "short"], ids=["missing", "malformed"])
+def test_a_bad_idempotency_key_is_refused_saying_to_resend_it_on_a_retry(key: str | None) -> None:
+    headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
+    request = APIRequestFactory().post("/api/test", {"sessionId": SESSION}, format="json", **headers)
+    response = Charging.as_view()(request)
+
+    assert response.status_code == 400
+    error = response.data["error"]
+    assert error["field"] == "Idempotency-Key"
+    assert "new for each new request and the same one when retrying it" in error["message"]
 
 
 def test_django_and_drf_failures_answer_in_the_same_shape() -> None:
