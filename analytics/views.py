@@ -30,6 +30,8 @@ class EventIngestView(CallbackView):
     """Store a batch of widget events (impressions and interactions) for one shopper."""
 
     serializer_class = EventBatchSerializer
+    # Widgets send from their host's sandbox origin, whatever it is; events carry no credential.
+    cors_any_origin = True
     throttle_classes = [PerShopperEventThrottle]
     throttled_message = "Too many events for this shopper."
 

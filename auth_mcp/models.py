@@ -118,8 +118,10 @@ class ShopperManager(models.Manager["Shopper"]):
     def find_by_email(self, email: str) -> Shopper | None:
         return self.select_related("user").filter(email__iexact=email.strip()).first()
 
-    def create_shopper(self, *, name: str, email: str, password: str, **profile: Any) -> Shopper:
-        """A shopper and the Django user that holds its (hashed) password, created together."""
+    def create_shopper(self, *, name: str, email: str, password: str | None, **profile: Any) -> Shopper:
+        """A shopper and the Django user that holds its (hashed) password, created together.
+
+        Without a password (a guest who bought through an agent) the user cannot sign in with one."""
         email = email.strip().lower()
         first, _, last = name.partition(" ")
         with transaction.atomic():

@@ -23,12 +23,25 @@ from auth_mcp.models import (
     SmsOutbox,
     TooManyAttempts,
     WrongCode,
+    now,
 )
 
 logger = logging.getLogger(__name__)
 
-# A fictional number (555-01xx is reserved for fiction) for shoppers created by open sign-in.
+# What open sign-in gives a new shopper so that they can buy at once: a fictional number (555-01xx
+# is reserved for fiction), a demo address, and the processor's always-approved test card, whose
+# brand says it is one wherever the card is shown.
 OPEN_SIGNIN_PHONE = "+1 612-555-0100"
+OPEN_SIGNIN_ADDRESS = {
+    "address_line1": "100 Demo Avenue",
+    "city": "Minneapolis",
+    "state": "MN",
+    "postal_code": "55403",
+    "country": "US",
+}
+OPEN_SIGNIN_CARD_BRAND = "Test Visa"
+OPEN_SIGNIN_CARD_LAST4 = "4242"
+OPEN_SIGNIN_CARD_YEARS_VALID = 3
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,15 @@ def _shopper_for_credentials(email: str, password: str) -> Shopper:
     if shopper is None:
         if settings.DEMO_OPEN_SIGNIN:
             return Shopper.objects.create_shopper(
-                name=_name_from_email(email), email=email, password=password, phone=OPEN_SIGNIN_PHONE
+                name=_name_from_email(email),
+                email=email,
+                password=password,
+                phone=OPEN_SIGNIN_PHONE,
+                card_brand=OPEN_SIGNIN_CARD_BRAND,
+                card_last4=OPEN_SIGNIN_CARD_LAST4,
+                card_exp_month=12,
+                card_exp_year=now().year + OPEN_SIGNIN_CARD_YEARS_VALID,
+                **OPEN_SIGNIN_ADDRESS,
             )
         # Hash anyway so an unknown email takes as long to reject as a wrong password.
         get_user_model()().set_password(password)

@@ -44,9 +44,16 @@ class PerEmailThrottle(BodyFieldThrottle):
 
 
 class SignInCallbackView(CallbackView):
-    """Base for the sign-in widget's callbacks, throttled per session at the sign-in rate."""
+    """Base for the sign-in widget's callbacks, throttled per session at the sign-in rate.
+
+    The password and the texted code go from the widget straight here, never through a tool call a
+    host sees or logs; so these answer a widget on whatever sandbox origin its host gives it
+    (Claude's differ per conversation). That is safe: they read no cookie and CORS admits none; the
+    body carries the only credential.
+    """
 
     throttle_classes = [PerSessionThrottle]
+    cors_any_origin = True
     throttled_message = "Too many sign-in requests."
 
 

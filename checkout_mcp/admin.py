@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.contrib import admin
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from checkout_mcp.models import Cart, CartItem, Order, OrderLine, Payment
@@ -61,8 +61,9 @@ class PaymentInline(ReadOnlyInline[Payment]):
 class OrderAdmin(admin.ModelAdmin[Order]):
     """Orders are records of what happened: viewable and searchable, never edited."""
 
-    list_display = ["number", "shopper", "status", "total", "created_at"]
-    list_filter = ["status", "created_at"]
+    list_display = ["number", "shopper", "status", "channel", "fulfillment", "total", "created_at"]
+    list_filter = ["status", "channel", "fulfillment", "created_at"]
+    actions = ["mark_shipped", "cancel_orders"]
     search_fields = ["number", "shopper__name", "shopper__email", "idempotency_key", "lines__product_id"]
     list_select_related = ["shopper"]
     date_hierarchy = "created_at"
@@ -71,6 +72,8 @@ class OrderAdmin(admin.ModelAdmin[Order]):
         "shopper",
         "session",
         "status",
+        "channel",
+        "fulfillment",
         "subtotal",
         "shipping",
         "tax",
@@ -87,6 +90,22 @@ class OrderAdmin(admin.ModelAdmin[Order]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.action(description="Mark selected orders shipped")
+    def mark_shipped(self, request: HttpRequest, orders: QuerySet[Order]) -> None:
+        self._change(request, orders, Order.Fulfillment.SHIPPED)
+
+    @admin.action(description="Cancel selected orders")
+    def cancel_orders(self, request: HttpRequest, orders: QuerySet[Order]) -> None:
+        self._change(request, orders, Order.Fulfillment.CANCELED)
+
+    def _change(self, request: HttpRequest, orders: QuerySet[Order], fulfillment: str) -> None:
+        changed = [order.number for order in orders if order.change_fulfillment(fulfillment)]
+        skipped = orders.count() - len(changed)
+        label = Order.Fulfillment(fulfillment).label.lower()
+        self.message_user(
+            request, f"{len(changed)} order(s) {label}." + (f" {skipped} could not change." if skipped else "")
+        )
 
 
 @admin.register(Payment)

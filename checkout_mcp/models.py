@@ -13,7 +13,7 @@ import string
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
@@ -116,10 +116,25 @@ class Order(models.Model):
         PLACED = "placed", "Placed"
         DECLINED = "declined", "Payment declined"
 
+    class Channel(models.TextChoices):
+        """The front door the order came through: the same cart, order and payment path behind each."""
+
+        WIDGET = "widget", "Checkout widget (MCP)"
+        ACP = "acp", "Agentic checkout (ACP)"
+
+    class Fulfillment(models.TextChoices):
+        """What staff did with a placed order since (the admin's "mark shipped" and "cancel")."""
+
+        PENDING = "pending", "Not shipped yet"
+        SHIPPED = "shipped", "Shipped"
+        CANCELED = "canceled", "Canceled"
+
     number = models.CharField(max_length=13, unique=True, default=new_order_number, editable=False)
     shopper = models.ForeignKey(Shopper, on_delete=models.PROTECT, related_name="orders")
     session = models.ForeignKey(ShopperSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     status = models.CharField(max_length=16, choices=Status.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WIDGET)
+    fulfillment = models.CharField(max_length=16, choices=Fulfillment.choices, default=Fulfillment.PENDING)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     shipping = models.DecimalField(max_digits=12, decimal_places=2)
     tax = models.DecimalField(max_digits=12, decimal_places=2)
@@ -143,6 +158,11 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["placed", "declined"]), name="checkout_mcp_order_status_valid"
             ),
+            models.CheckConstraint(condition=Q(channel__in=["widget", "acp"]), name="checkout_mcp_order_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(fulfillment="pending") | Q(status="placed", fulfillment__in=["shipped", "canceled"]),
+                name="checkout_mcp_order_only_placed_orders_ship_or_cancel",
+            ),
             models.CheckConstraint(
                 condition=Q(number__startswith=ORDER_NUMBER_PREFIX) & Q(Exact(Length("number"), 13)),
                 name="checkout_mcp_order_number_format",
@@ -152,6 +172,19 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def change_fulfillment(self, fulfillment: str) -> bool:
+        """Mark a placed, pending order shipped or canceled, telling `order_changed` listeners in the
+        same transaction; False (and nothing told) when the order cannot change so."""
+        from checkout_mcp.signals import order_changed
+
+        if self.status != self.Status.PLACED or self.fulfillment != self.Fulfillment.PENDING:
+            return False
+        with transaction.atomic():
+            self.fulfillment = fulfillment
+            self.save(update_fields=["fulfillment"])
+            order_changed.send(sender=Order, order=self)
+        return True
 
 
 class OrderLine(models.Model):

@@ -3,18 +3,82 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from auth_mcp.models import ShopperSession
+from auth_mcp.models import Shopper, ShopperSession
 from checkout_mcp.models import MAX_QUANTITY, Cart, CartItem, EmptyCart, Order, OrderLine, Payment, QuantityLimit
 from membership_mcp.models import is_member
 from search_mcp.catalogs import CatalogProduct
 from shop.payments.idempotency import Pay, charge_once
 from shop.payments.money import Totals
+from shop.payments.processor import CardDeclined, Charge
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line to order: what a cart line or an agent's checkout session line holds."""
+
+    product_id: str
+    title: str
+    unit_price: Decimal
+    quantity: int
+
+
+def record_order(
+    shopper: Shopper,
+    lines: list[Line],
+    totals: Totals,
+    charge: Charge,
+    *,
+    idempotency_key: str,
+    ship_to: str,
+    session: ShopperSession | None = None,
+    channel: str = Order.Channel.WIDGET,
+) -> Order:
+    """Write the order of one charge attempt, approved or declined, with its lines and payment.
+
+    Every front door (the checkout widget, agentic checkout) records orders here, inside the
+    `charge_once` attempt that made the charge, so an order reads the same whichever way it came.
+    """
+    order = Order.objects.create(
+        shopper=shopper,
+        session=session,
+        channel=channel,
+        status=Order.Status.PLACED if charge.approved else Order.Status.DECLINED,
+        subtotal=totals.subtotal,
+        shipping=totals.shipping,
+        tax=totals.tax,
+        total=totals.total,
+        tax_rate=settings.SALES_TAX_RATE,
+        ship_to=ship_to,
+        idempotency_key=idempotency_key,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product_id=line.product_id,
+            title=line.title,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            line_total=line.unit_price * line.quantity,
+        )
+        for line in lines
+    )
+    Payment.objects.create(
+        order=order,
+        status=Payment.Status.SUCCEEDED if charge.approved else Payment.Status.DECLINED,
+        amount=charge.amount,
+        card_brand=charge.card_brand,
+        card_last4=charge.card_last4,
+        decline_code=charge.decline_code,
+        decline_reason=charge.decline_reason,
+    )
+    return order
 
 
 @dataclass(frozen=True)
@@ -102,41 +166,18 @@ def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
         items = list(CartItem.objects.filter(cart__session=session))
         if not items:
             raise EmptyCart("Your cart is empty. Add something to it before completing the purchase.")
-        totals = Totals.for_order(((item.unit_price, item.quantity) for item in items), member=is_member(shopper.pk))
-        charge = pay(totals.total)
-        order = Order.objects.create(
-            shopper=shopper,
-            session=session,
-            status=Order.Status.PLACED if charge.approved else Order.Status.DECLINED,
-            subtotal=totals.subtotal,
-            shipping=totals.shipping,
-            tax=totals.tax,
-            total=totals.total,
-            tax_rate=settings.SALES_TAX_RATE,
-            ship_to="\n".join(shopper.ship_to),
+        lines = [Line(item.product_id, item.title, item.unit_price, item.quantity) for item in items]
+        totals = Totals.for_order(((line.unit_price, line.quantity) for line in lines), member=is_member(shopper.pk))
+        order = record_order(
+            shopper,
+            lines,
+            totals,
+            pay(totals.total),
             idempotency_key=idempotency_key,
+            ship_to="\n".join(shopper.ship_to),
+            session=session,
         )
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order,
-                product_id=item.product_id,
-                title=item.title,
-                unit_price=item.unit_price,
-                quantity=item.quantity,
-                line_total=item.line_total,
-            )
-            for item in items
-        )
-        Payment.objects.create(
-            order=order,
-            status=Payment.Status.SUCCEEDED if charge.approved else Payment.Status.DECLINED,
-            amount=charge.amount,
-            card_brand=charge.card_brand,
-            card_last4=charge.card_last4,
-            decline_code=charge.decline_code,
-            decline_reason=charge.decline_reason,
-        )
-        if charge.approved:
+        if order.status == Order.Status.PLACED:
             CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
         return order
 
@@ -148,3 +189,19 @@ def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
         attempt=place,
         purpose="purchase",
     )
+
+
+def purchase(session: ShopperSession, idempotency_key: str) -> Order:
+    """Complete the purchase as the shopper asked for it, from the widget's tool call or callback.
+
+    Answers from the stored order, so every request with this key gets the same answer; a declined
+    card raises CardDeclined (the declined order stays on record under the key).
+    """
+    placed = complete_purchase(session, idempotency_key)
+    order = Order.objects.select_related("payment").prefetch_related("lines").get(pk=placed.pk)
+    if order.status == Order.Status.DECLINED:
+        raise CardDeclined(
+            f"{order.payment.decline_reason} Nothing was charged and your cart is unchanged. "
+            "Use a different card on your Target account, then try again."
+        )
+    return order

@@ -17,6 +17,7 @@ from mcp_engine import MCPServer, ToolResult
 from search_mcp.catalogs import active_catalog
 from search_mcp.services import find_product
 from shop.errors import ShopError
+from shop.payments.idempotency import IdempotencyKey
 from shop.payments.money import Price, tax_rate_percent
 
 server = MCPServer(
@@ -51,7 +52,7 @@ checkout_widget = server.widget(
         "with a Complete purchase button. The shopper completes the purchase in the widget; it shows "
         "the order number or why the card was declined. Never ask for card details in chat."
     ),
-    prefers_border=True,
+    prefers_border=True,    # The app's own origin, where the widget runtime sends its events.
     connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
@@ -88,6 +89,19 @@ class AddedToCart(BaseModel):
     line: CartLine = Field(description="The product's line in the cart after this addition.")
     quantityAdded: int
     cartCount: int = Field(description="Items in the cart, counting quantities.")
+
+
+class PlacedOrder(BaseModel):
+    sessionId: str
+    orderNumber: str
+    status: str
+    itemCount: int
+    subtotal: Price
+    shipping: Price
+    tax: Price
+    total: Price
+    shipTo: list[str]
+    payment: str = Field(description='The card charged, masked, e.g. "Visa •••• 4242".')
 
 
 class CheckoutSummary(BaseModel):
@@ -184,6 +198,49 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
         "don't ask for payment details in chat."
     )
     if summary.card is None:
-        text += " There is no card on the shopper's account, so they must add one before paying."
+        text += (
+            " There is no card on the shopper's account, so they can't pay yet: the checkout tells them to add "
+            "one on target.com (Account → Payments) and then ask to check out again. Never take card details in chat."
+        )
     tag = await tag_widget(checkout_widget.name, sessionId)
-    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL, **tag.meta()})
+    return ToolResult(output, text=text, meta=tag.meta())
+
+
+@server.tool(
+    name="complete-purchase",
+    title="Complete purchase",
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    # The checkout widget's button, through the host: the shopper's own decision, never the model's.
+    visibility=("app",),
+    invoking="Placing the order",
+    invoked="Order placed",
+)
+async def complete_purchase(sessionId: SessionId, idempotencyKey: IdempotencyKey) -> ToolResult[PlacedOrder]:
+    """Place the order for the signed-in shopper's cart, charging the card on file. Called by the
+    checkout widget when the shopper presses Complete purchase."""
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    order = await database_sync_to_async(services.purchase)(session, idempotencyKey)
+    lines = list(order.lines.all())
+    output = PlacedOrder(
+        sessionId=session.handle,
+        orderNumber=order.number,
+        status=order.status,
+        itemCount=sum(line.quantity for line in lines),
+        subtotal=f"{order.subtotal:.2f}",
+        shipping=f"{order.shipping:.2f}",
+        tax=f"{order.tax:.2f}",
+        total=f"{order.total:.2f}",
+        shipTo=order.ship_to.splitlines(),
+        payment=f"{order.payment.card_brand or 'Card'} •••• {order.payment.card_last4}",
+    )
+    return ToolResult(
+        output,
+        text=(
+            f"The shopper completed the purchase: order {output.orderNumber}, {output.itemCount} "
+            f"item{'s' if output.itemCount != 1 else ''}, ${output.total} charged to {output.payment}. "
+            "The cart is now empty."
+        ),
+    )

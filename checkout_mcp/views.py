@@ -8,11 +8,9 @@ from rest_framework.response import Response
 
 from auth_mcp.models import ShopperSession
 from checkout_mcp import services
-from checkout_mcp.models import Order
 from checkout_mcp.serializers import OrderSerializer
 from shop.api import IdempotentCallbackView, SessionSerializer
 from shop.openapi import IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER, charge_responses, error
-from shop.payments.processor import CardDeclined
 
 
 class CompletePurchaseView(IdempotentCallbackView):
@@ -36,12 +34,4 @@ class CompletePurchaseView(IdempotentCallbackView):
     def post(self, request: Request) -> Response:
         data, key = self.validated_with_key(request)
         session = ShopperSession.objects.get_signed_in(data["sessionId"])
-        placed = services.complete_purchase(session, key)
-        # Always answered from the stored order, so every request with this key gets the same body.
-        order = Order.objects.select_related("payment").prefetch_related("lines").get(pk=placed.pk)
-        if order.status == Order.Status.DECLINED:
-            raise CardDeclined(
-                f"{order.payment.decline_reason} Nothing was charged and your cart is unchanged. "
-                "Use a different card on your Target account, then try again."
-            )
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(services.purchase(session, key)).data)

@@ -14,8 +14,8 @@ from django.conf import settings as django_settings
 class Defaults:
     # URL path -> dotted path of the MCPServer that answers there, e.g. {"mcp": "notes.tools.server"}.
     MCP_SERVERS: dict[str, str] = {}
-    # Browser origins allowed to call the endpoints besides their own; requests without an Origin
-    # header (server-side clients) are always accepted.
+    # Browser origins allowed to call the endpoints besides their own (they get CORS headers and
+    # preflight answers); requests without an Origin header (server-side clients) are always accepted.
     MCP_ALLOWED_ORIGINS: list[str] = []
     MCP_MAX_BODY_BYTES: int = 4 * 1024 * 1024
     # Handshake-era sessions end after this long without a request.
@@ -35,6 +35,9 @@ class Defaults:
     # They run in the request path on the event loop, so they must be quick and must not block:
     # buffer the record and write it later. One that raises is logged and never fails the call.
     MCP_TOOL_CALL_OBSERVERS: list[str] = []
+    # The dedicated origin a host gives this app's widgets (``_meta.ui.domain``, ChatGPT's
+    # ``openai/widgetDomain``), e.g. "https://shop-example-com.oaiusercontent.com"; empty: none declared.
+    MCP_WIDGET_DOMAIN: str = ""
     # Rate-limit counters shared by every process; empty: each process counts in its own memory.
     REDIS_URL: str = ""
 

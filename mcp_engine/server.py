@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from channels.db import aclose_old_connections
 from django.core import signing
@@ -32,7 +32,7 @@ from mcp_engine.observability import (
     pseudonym,
 )
 from mcp_engine.ratelimit import limit_for
-from mcp_engine.tools import InputRequired, Tool, ToolResult, tool_annotations, tool_error_result
+from mcp_engine.tools import DEFAULT_VISIBILITY, InputRequired, Tool, ToolResult, tool_annotations, tool_error_result
 from mcp_engine.widgets import Widget
 
 UI_EXTENSION = "io.modelcontextprotocol/ui"
@@ -134,6 +134,34 @@ class MCPServer:
         self.completer: Handler | None = None
         self.subscribable_resources = False
         self._lists: dict[str, dict[str, Any]] = {}
+        # Tool name -> the server that declared it, for a server made by ``combine``.
+        self._owners: dict[str, MCPServer] = {}
+
+    @classmethod
+    def combine(
+        cls, *servers: MCPServer, name: str, version: str, title: str | None = None, instructions: str = ""
+    ) -> MCPServer:
+        """One server offering every tool, widget, resource and prompt of ``servers``, so that a
+        host adds one connector instead of one per server. Each tool still runs through the server
+        that declared it (its principal, rate limit, expected errors and metrics). Names and URIs
+        must be unique across them; what the servers declare after this call is not included."""
+        combined = cls(
+            name,
+            version,
+            title=title,
+            instructions=instructions,
+            list_ttl_ms=min(server.list_ttl_ms for server in servers),
+            uses_database=any(server.uses_database for server in servers),
+        )
+        for server in servers:
+            _merge(name, server.name, "tool", combined.tools, server.tools)
+            _merge(name, server.name, "resource", combined.resources, server.resources)
+            _merge(name, server.name, "prompt", combined.prompts, server.prompts)
+            combined._owners.update(dict.fromkeys(server.tools, server))
+            combined.widgets.extend(server.widgets)
+            combined.resource_templates.extend(server.resource_templates)
+            combined.subscribable_resources |= server.subscribable_resources
+        return combined
 
     # -- declaration -------------------------------------------------------------------------
 
@@ -149,7 +177,7 @@ class MCPServer:
         widget: Widget | None = None,
         invoking: str | None = None,
         invoked: str | None = None,
-        visibility: tuple[str, ...] = ("model", "app"),
+        visibility: tuple[str, ...] = DEFAULT_VISIBILITY,
         input_schema: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
     ) -> Callable[[Handler], Handler]:
@@ -309,6 +337,9 @@ class MCPServer:
         arguments = params.get("arguments")
         if not isinstance(name, str):
             raise MCPError(INVALID_PARAMS, "tools/call needs params.name, the tool to call.")
+        owner = self._owners.get(name)
+        if owner is not None:
+            return await owner._tools_call(params, ctx)
         tool = self.tools.get(name)
         if tool is None:
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}. Call tools/list for the tools of {self.name}.")
@@ -479,6 +510,16 @@ def _contents(uri: str, mime_type: str, body: str | bytes) -> dict[str, Any]:
     if isinstance(body, bytes):
         return {"uri": uri, "mimeType": mime_type, "blob": base64.b64encode(body).decode()}
     return {"uri": uri, "mimeType": mime_type, "text": body}
+
+
+Named = TypeVar("Named")
+
+
+def _merge(combined: str, server: str, kind: str, into: dict[str, Named], more: dict[str, Named]) -> None:
+    clash = sorted(set(into) & set(more))
+    if clash:
+        raise ValueError(f"{combined}: {server} repeats the {kind} name(s) {', '.join(clash)}")
+    into.update(more)
 
 
 def _docstring(handler: Handler) -> str:

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 ModelT = TypeVar("ModelT")
 
+# MCP Apps' ``_meta.ui.visibility``: callable by the model and by widgets unless declared otherwise.
+DEFAULT_VISIBILITY = ("model", "app")
+VISIBILITIES = frozenset({"model", "app"})
+
 
 class ToolResult(Generic[ModelT]):
     """What a tool returns: structured data for widgets and the model, plus text for the model.
@@ -124,7 +128,7 @@ class Tool:
     widget: Widget | None = None
     invoking: str | None = None
     invoked: str | None = None
-    visibility: tuple[str, ...] = ("model", "app")
+    visibility: tuple[str, ...] = DEFAULT_VISIBILITY
     raw_input_schema: dict[str, Any] | None = None
     extra_meta: dict[str, Any] = field(default_factory=dict)
     arguments_model: type[BaseModel] | None = field(init=False, default=None)
@@ -133,6 +137,8 @@ class Tool:
     context_param: str | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        if not self.visibility or not set(self.visibility) <= VISIBILITIES:
+            raise ValueError(f"{self.name}: visibility must be a non-empty subset of {sorted(VISIBILITIES)}")
         hints = get_type_hints(self.handler, include_extras=True)
         fields: dict[str, Any] = {}
         for param in inspect.signature(self.handler).parameters.values():
@@ -168,12 +174,18 @@ class Tool:
     def definition(self) -> dict[str, Any]:
         """The ``tools/list`` entry, with MCP Apps and ChatGPT keys side by side."""
         meta: dict[str, Any] = dict(self.extra_meta)
+        if self.widget is not None or self.visibility != DEFAULT_VISIBILITY:
+            # Who may call it (MCP Apps' ui.visibility), and the same in ChatGPT's older keys: a
+            # host hides a tool without "model" from the model, and lets only "app" tools be called
+            # from widgets.
+            meta["ui"] = {"visibility": list(self.visibility)}
+            meta["openai/widgetAccessible"] = "app" in self.visibility
+            meta["openai/visibility"] = "public" if "model" in self.visibility else "private"
         if self.widget is not None:
             uri = self.widget.uri
-            meta["ui"] = {"resourceUri": uri, "visibility": list(self.visibility)}
+            meta["ui"] = {"resourceUri": uri, **meta["ui"]}
             meta["ui/resourceUri"] = uri
             meta["openai/outputTemplate"] = uri
-            meta["openai/widgetAccessible"] = "app" in self.visibility
         if self.invoking:
             meta["openai/toolInvocation/invoking"] = self.invoking
         if self.invoked:

@@ -64,7 +64,11 @@ class Widget:
         source = _source(self.template_name)
         if RUNTIME_MARKER not in source:
             raise ValueError(f"{self.template_name} lacks the {RUNTIME_MARKER} marker in <head>")
-        return source.replace(RUNTIME_MARKER, runtime_block(), 1)
+        block = runtime_block()
+        if self.prefers_border:
+            # Before the runtime's styles apply: the widget never flashes its own card.
+            block = f"<script>document.documentElement.dataset.hostBorder = '';</script>\n{block}"
+        return source.replace(RUNTIME_MARKER, block, 1)
 
     @cached_property
     def uri(self) -> str:
@@ -81,7 +85,7 @@ class Widget:
         connect = _resolve(self.connect_domains)
         resources = _resolve(self.resource_domains)
         redirects = _resolve(self.redirect_domains)
-        return {
+        meta: dict[str, Any] = {
             "ui": {
                 "prefersBorder": self.prefers_border,
                 "csp": {"connectDomains": connect, "resourceDomains": resources},
@@ -94,6 +98,13 @@ class Widget:
                 "redirect_domains": redirects,
             },
         }
+        # Only when the deployment has one: hosts validate it, and one they refuse can stop the
+        # widget rendering at all, while leaving it out is always safe.
+        domain = mcp_settings.MCP_WIDGET_DOMAIN
+        if domain:
+            meta["ui"]["domain"] = domain
+            meta["openai/widgetDomain"] = domain
+        return meta
 
     def listing(self) -> dict[str, Any]:
         return {

@@ -8,6 +8,7 @@ from auth_mcp.models import Shopper, ShopperSession
 from membership_mcp.models import AlreadyMember, Membership
 from shop.payments.idempotency import Pay, charge_once
 from shop.payments.money import Totals
+from shop.payments.processor import CardDeclined
 
 
 def current_membership(shopper: Shopper) -> Membership | None:
@@ -62,3 +63,15 @@ def enroll(session: ShopperSession, plan: str, idempotency_key: str) -> Membersh
         purpose="enrolment",
         refuse=refuse_if_member,
     )
+
+
+def join(session: ShopperSession, plan: str, idempotency_key: str) -> Membership:
+    """Enrol as the shopper asked, from the widget's tool call or callback: the stored membership for
+    this key, or CardDeclined (the declined attempt stays on record under the key)."""
+    membership = Membership.objects.get(pk=enroll(session, plan, idempotency_key).pk)
+    if membership.status == Membership.Status.DECLINED:
+        raise CardDeclined(
+            f"{membership.decline_reason} Nothing was charged and you are not enrolled. "
+            "Use a different card on your Target account, then try again."
+        )
+    return membership

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -13,9 +14,11 @@ from analytics.tagging import tag_widget
 from auth_mcp.models import Shopper, ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from mcp_engine import MCPServer, ToolResult
+from membership_mcp import services
 from membership_mcp.models import BENEFITS, TRIAL_DAYS, Membership, holds_circle_card
 from membership_mcp.services import current_membership
 from shop.errors import ShopError
+from shop.payments.idempotency import IdempotencyKey
 from shop.payments.money import Price, Totals, tax_rate_percent
 
 server = MCPServer(
@@ -38,7 +41,7 @@ signup_widget = server.widget(
         "card and address on file, and a Start membership button. The shopper enrols in the widget; "
         "an existing member sees their current plan instead."
     ),
-    prefers_border=True,
+    prefers_border=True,    # The app's own origin, where the widget runtime sends its events.
     connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
@@ -111,6 +114,21 @@ class SignupOffer(BaseModel):
     benefits: list[str]
     shipTo: list[str]
     payment: str | None = Field(description='The card on file, masked, e.g. "Visa •••• 4242".')
+
+
+class Enrolment(BaseModel):
+    sessionId: str
+    plan: str = Field(description="annual, monthly or trial.")
+    planName: str
+    status: str
+    price: Price = Field(description="The recurring price, per year (annual) or per month.")
+    subtotal: Price = Field(description="Charged today, before tax (0.00 for the trial).")
+    tax: Price
+    total: Price
+    startedOn: date
+    trialEndsOn: date | None
+    renewsOn: date | None
+    payment: str = Field(description='The card on file, masked, e.g. "Visa •••• 4242".')
 
 
 def _offers(shopper: Shopper) -> list[PlanOffer]:
@@ -226,4 +244,46 @@ async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
             "see their plan."
         )
     tag = await tag_widget(signup_widget.name, sessionId)
-    return ToolResult(output, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL, **tag.meta()})
+    return ToolResult(output, text=text, meta=tag.meta())
+
+
+@server.tool(
+    name="enroll-circle-360",
+    title="Start Circle 360 membership",
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    # The sign-up widget's Start membership button, through the host: the shopper's decision only.
+    visibility=("app",),
+    invoking="Starting the membership",
+    invoked="Membership started",
+)
+async def enroll_circle_360(
+    sessionId: SessionId, plan: Literal["annual", "monthly", "trial"], idempotencyKey: IdempotencyKey
+) -> ToolResult[Enrolment]:
+    """Enrol the signed-in shopper in Circle 360 on the plan they chose, charging the first period to
+    the card on file. Called by the Circle 360 widget when the shopper presses Start membership."""
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    membership = await database_sync_to_async(services.join)(session, plan, idempotencyKey)
+    output = Enrolment(
+        sessionId=session.handle,
+        plan=membership.plan,
+        planName=membership.get_plan_display(),
+        status=membership.status,
+        price=f"{membership.price:.2f}",
+        subtotal=f"{membership.subtotal:.2f}",
+        tax=f"{membership.tax:.2f}",
+        total=f"{membership.total:.2f}",
+        startedOn=membership.started_on,
+        trialEndsOn=membership.trial_ends_on,
+        renewsOn=membership.renews_on,
+        payment=f"{membership.card_brand or 'Card'} •••• {membership.card_last4}",
+    )
+    return ToolResult(
+        output,
+        text=(
+            f"The shopper joined Circle 360 on the {output.planName.lower()} plan (started {output.startedOn}). "
+            "Their orders now ship free."
+        ),
+    )

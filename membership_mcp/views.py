@@ -8,11 +8,9 @@ from rest_framework.response import Response
 
 from auth_mcp.models import ShopperSession
 from membership_mcp import services
-from membership_mcp.models import Membership
 from membership_mcp.serializers import EnrollSerializer, MembershipSerializer
 from shop.api import IdempotentCallbackView
 from shop.openapi import IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER, charge_responses, error
-from shop.payments.processor import CardDeclined
 
 
 class EnrollView(IdempotentCallbackView):
@@ -38,11 +36,4 @@ class EnrollView(IdempotentCallbackView):
     def post(self, request: Request) -> Response:
         data, key = self.validated_with_key(request)
         session = ShopperSession.objects.get_signed_in(data["sessionId"])
-        membership = services.enroll(session, data["plan"], key)
-        membership = Membership.objects.get(pk=membership.pk)
-        if membership.status == Membership.Status.DECLINED:
-            raise CardDeclined(
-                f"{membership.decline_reason} Nothing was charged and you are not enrolled. "
-                "Use a different card on your Target account, then try again."
-            )
-        return Response(MembershipSerializer(membership).data)
+        return Response(MembershipSerializer(services.join(session, data["plan"], key)).data)

@@ -17,7 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny
@@ -29,15 +30,12 @@ from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from shop.errors import ShopError
-from shop.payments.idempotency import IDEMPOTENCY_KEY_MAX_LENGTH
+from shop.payments.idempotency import IDEMPOTENCY_KEY_HINT, IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN
 
 logger = logging.getLogger(__name__)
 
 SESSION_ID_MAX_LENGTH = 64
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
-IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_.:-]{{8,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
-# A retry must resend the key of the attempt it repeats: that is what makes it safe to retry.
-IDEMPOTENCY_KEY_HINT = "a random value such as a UUID, new for each new request and the same one when retrying it"
 DEFAULT_THROTTLED_MESSAGE = "Too many requests."
 
 ErrorBody = dict[str, dict[str, str | None]]
@@ -185,6 +183,10 @@ class CallbackView(APIView):
     throttle_classes: list[type[BaseThrottle]] = [PerSessionShopThrottle]
     throttled_message = "Too many requests for this session."
     serializer_class: type[Serializer[Any]] = SessionSerializer
+    # True: a widget on any sandbox origin may call it (CORS without credentials). For callbacks
+    # that must reach us directly whatever the host's sandbox origin is; any other origin is
+    # checked against CORS_ALLOWED_ORIGINS.
+    cors_any_origin = False
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Throttles key on body fields, so they first run (as no-ops) before the body is validated.
@@ -200,6 +202,18 @@ class CallbackView(APIView):
     def _throttle_on(self, request: Request, body: dict[str, Any]) -> None:
         self.throttle_subjects = body
         self.check_throttles(request)
+
+
+def any_origin_for_open_callbacks(sender: object, request: HttpRequest, **kwargs: Any) -> bool:
+    """django-cors-headers' ``check_request_enabled``: any origin may call a view that says
+    ``cors_any_origin``, as long as CORS never admits credentials (so no cookie rides along)."""
+    if getattr(settings, "CORS_ALLOW_CREDENTIALS", False):
+        return False
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return bool(getattr(getattr(match.func, "view_class", None), "cors_any_origin", False))
 
 
 class IdempotentCallbackView(CallbackView):

@@ -10,7 +10,8 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from shop.api import IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_HINT, IDEMPOTENCY_KEY_PATTERN
+from shop.api import IDEMPOTENCY_KEY_HEADER
+from shop.payments.idempotency import IDEMPOTENCY_KEY_HINT, IDEMPOTENCY_KEY_PATTERN
 
 
 class ErrorDetailSerializer(serializers.Serializer[dict[str, Any]]):

@@ -49,6 +49,8 @@ MCP_SERVERS = {
     "mcp2": "search_mcp.tools.server",
     "mcp3": "checkout_mcp.tools.server",
     "mcp4": "membership_mcp.tools.server",
+    # All four as one connector, under one set of instructions.
+    "shop": "storefront.tools.server",
 }
 # Fixtures for the official conformance suite and the widget tests; never in production.
 MCP_CONFORMANCE_FIXTURES = env_bool("MCP_CONFORMANCE_FIXTURES", False)
@@ -73,6 +75,9 @@ MCP_RATE_LIMIT_PER_PRINCIPAL = env_rate(
 )
 # Behind a reverse proxy that appends X-Forwarded-For, limit by the address it saw.
 MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", Engine.MCP_TRUST_X_FORWARDED_FOR)
+# The dedicated origin a host gives our widgets (declared as _meta.ui.domain; the callbacks admit
+# it through CORS); unset: none declared, and hosts use their shared sandbox origin.
+MCP_WIDGET_DOMAIN = env_url("MCP_WIDGET_DOMAIN", "") if env_str("MCP_WIDGET_DOMAIN") else ""
 # Failed admin logins allowed per address and per username in a window ("failures/seconds", 0 = off).
 ADMIN_LOGIN_FAILURES = env_rate("ADMIN_LOGIN_FAILURES", "5/300")
 
@@ -95,6 +100,7 @@ INSTALLED_APPS = [
     *dict.fromkeys(dotted.partition(".")[0] for dotted in MCP_SERVERS.values()),
     "analytics",
     "playground",
+    "acp",
     # The project package itself: the serve_workers command and the admin login throttle's page.
     "targetdemo",
 ]
@@ -247,6 +253,8 @@ CORS_ALLOWED_ORIGINS = env_origin_list(
     "CORS_ALLOWED_ORIGINS",
     ["https://chatgpt.com", "https://web-sandbox.oaiusercontent.com", PUBLIC_BASE_URL],
 )
+if MCP_WIDGET_DOMAIN:
+    CORS_ALLOWED_ORIGINS.append(MCP_WIDGET_DOMAIN)
 CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://[a-z0-9-]+\.oaiusercontent\.com$"]
 if DEBUG:
     # The playground renders widgets in sandboxed iframes without allow-same-origin (as MCP Apps
@@ -362,3 +370,22 @@ MCP_TOOL_CALL_OBSERVERS = ["analytics.recording.record_tool_call"] if ANALYTICS_
 ANALYTICS_FLUSH_MS = env_int("ANALYTICS_FLUSH_MS", 1000, minimum=10)
 # DRF throttle rate for the event ingest endpoint, per shopper pseudonym.
 ANALYTICS_RATE_PER_SHOPPER = env_str("ANALYTICS_RATE_PER_SHOPPER", "600/min")
+
+# Agentic checkout (acp): the Agentic Commerce Protocol's REST API under /acp -------------------------
+# Express shipping (any order, members too); standard shipping follows the rules above.
+EXPRESS_SHIPPING_FEE = _env_money("EXPRESS_SHIPPING_FEE", "14.99")
+# An agent platform's API key from the environment, usable as `Authorization: Bearer <it>`
+# (stored hashed on first use, revocable in the admin like the keys made there).
+ACP_API_KEY = env_str("ACP_API_KEY")
+# With a secret, every request must carry `Timestamp` and `Signature` (HMAC-SHA256, see acp.protocol).
+ACP_SIGNING_SECRET = env_str("ACP_SIGNING_SECRET")
+# Who we are to the delegated-payment stand-in: tokens minted for another merchant are refused.
+ACP_MERCHANT_ID = env_str("ACP_MERCHANT_ID", "targetdemo")
+# Order webhooks (order_create, order_update) go to the agent platform here, signed with the secret;
+# `manage.py acp_webhooks` (the Procfile's worker) delivers them. Without a URL they stay queued.
+ACP_WEBHOOK_URL = env_url("ACP_WEBHOOK_URL", "") if env_str("ACP_WEBHOOK_URL") else ""
+ACP_WEBHOOK_SECRET = env_str("ACP_WEBHOOK_SECRET", SECRET_KEY)
+ACP_WEBHOOK_MAX_ATTEMPTS = env_int("ACP_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+# The first retry waits this long; each next one twice as long (at most an hour).
+ACP_WEBHOOK_BACKOFF_SECONDS = env_int("ACP_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)
+ACP_WEBHOOK_POLL_SECONDS = env_int("ACP_WEBHOOK_POLL_SECONDS", 2, minimum=1)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from acp import views as acp_views
 from targetdemo import views
 
 urlpatterns = [
@@ -16,4 +17,8 @@ urlpatterns = [
     path("api/", include("analytics.urls")),
     path("catalog/", include("search_mcp.urls")),
     path("playground/", include("playground.urls")),
+    path(".well-known/acp.json", acp_views.discovery, name="acp-discovery"),
+    path("acp/", include("acp.urls")),
+    path("agentic_commerce/delegate_payment", acp_views.DelegatePaymentView.as_view(), name="acp-delegate-payment"),
+    path("", include("storefront.urls")),
 ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from pytest_django.fixtures import Settings
 
@@ -17,6 +19,7 @@ from auth_mcp.models import (
     WrongCode,
 )
 from auth_mcp.tests.conftest import Clock
+from shop.payments.processor import charge
 from tests.personas import LAUREN, MARCUS
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +72,18 @@ def test_open_sign_in_creates_a_shopper_for_an_unknown_email(settings: Settings,
     assert shopper.check_password("first-time-here")
     services.verify_code(session, issued.code)
     assert session.status()["name"] == "Jamie Rivera"
+
+
+def test_open_sign_in_gives_the_new_shopper_a_demo_address_and_a_test_card(
+    settings: Settings, session: ShopperSession
+) -> None:
+    settings.DEMO_OPEN_SIGNIN = True
+    services.start_sign_in(session, "jamie.rivera@example.com", "first-time-here")
+    shopper = Shopper.objects.get(email="jamie.rivera@example.com")
+    assert shopper.ship_to == ["Jamie Rivera", "100 Demo Avenue", "Minneapolis, MN 55403", "US"]
+    assert shopper.card_summary is not None
+    assert shopper.card_summary.startswith("Test Visa •••• 4242, expires 12/")
+    assert charge(shopper, Decimal("1.00")).approved
 
 
 def test_open_sign_in_still_rejects_a_wrong_password_for_an_existing_shopper(

@@ -48,6 +48,14 @@ SSE_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 KEEP_ALIVE = b": keep-alive\n\n"
+# CORS for browser-based hosts on an allowed origin. No credentials: a browser client sends its
+# token in Authorization itself, and cookies never authenticate an MCP request.
+CORS_ALLOW_METHODS = b"GET, POST, DELETE, OPTIONS"
+CORS_ALLOW_HEADERS = (
+    b"Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID"
+)
+CORS_EXPOSE_HEADERS = b"Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After, X-Request-Id"
+CORS_MAX_AGE_SECONDS = b"600"
 REPLY_PREFIX = "mcp-reply:"
 ASK_TIMEOUT_SECONDS = 120
 # Channel-layer events: a message for a session's streams, and a list change for listen streams.
@@ -82,6 +90,8 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         self.task: asyncio.Task[None] | None = None
         self.headers: dict[str, list[str]] = {}
         self.trace_id = ""
+        # Filled once the request passed the Origin check, so refusals never carry CORS headers.
+        self.cors: Headers = []
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every message, which costs a thread
@@ -119,6 +129,12 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         if refusal is not None:
             await self.refuse(*refusal)
             return
+        self.cors = self.cors_headers()
+        if self.scope["method"] == "OPTIONS":
+            # A CORS preflight from an origin the check above let through; not rate-limited,
+            # since a browser sends one before many of its requests on its own.
+            await self.send_empty(204, self.preflight_headers())
+            return
         limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_ADDRESS)
         if limit is not None:
             wait = await limit.hit(f"mcp-address:{self.client_address()}")
@@ -147,6 +163,24 @@ class BaseMCPConsumer(AsyncHttpConsumer):
             if origin != f"{scheme}://{host}":
                 return 403, f"Origin {origin!r} is not allowed to use this MCP server."
         return None
+
+    def cors_headers(self) -> Headers:
+        """Let a page on an allowed origin read the answer; called once ``refusal`` passed."""
+        origin = self.header("origin")
+        if origin is None:
+            return []
+        return [
+            (b"access-control-allow-origin", origin.encode("latin-1")),
+            (b"access-control-expose-headers", CORS_EXPOSE_HEADERS),
+            (b"vary", b"Origin"),
+        ]
+
+    def preflight_headers(self) -> Headers:
+        return [
+            (b"access-control-allow-methods", CORS_ALLOW_METHODS),
+            (b"access-control-allow-headers", CORS_ALLOW_HEADERS),
+            (b"access-control-max-age", CORS_MAX_AGE_SECONDS),
+        ]
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)
@@ -185,7 +219,9 @@ class BaseMCPConsumer(AsyncHttpConsumer):
     # -- writing -----------------------------------------------------------------------------
 
     async def send_headers(self, *, status: int = 200, headers: Any = None) -> None:
-        await super().send_headers(status=status, headers=[*(headers or []), (b"x-request-id", self.trace_id.encode())])
+        await super().send_headers(
+            status=status, headers=[*(headers or []), *self.cors, (b"x-request-id", self.trace_id.encode())]
+        )
 
     async def send_json(self, status: int, payload: Any, headers: Headers | None = None) -> None:
         await self.send_response(status, dumps(payload).encode(), headers=[(b"content-type", JSON), *(headers or [])])

@@ -4,8 +4,9 @@
  *   - MCP Apps hosts (Claude, VS Code, Goose, ChatGPT, the /playground/): JSON-RPC over postMessage
  *     to window.parent, protocol "2026-01-26".
  *   - ChatGPT's `window.openai` object, preferred when present because it also persists widget state.
- * It also gives every widget the same client for the app's own API (Widget.post: idempotency keys,
- * bounded retries, error text) and builders for the markup widgets share.
+ * It also gives every widget the same client for actions through the host (Widget.act: a tool call
+ * with an idempotency key) and for the app's own API (Widget.post: idempotency keys, bounded
+ * retries, error text), and builders for the markup widgets share.
  * It also reports the widget's impression and interactions (Widget.track) to the app, batched.
  * Everything is event-driven: nothing polls; the only timers are the pause before an API retry and
  * the short wait that gathers events into a batch.
@@ -65,6 +66,16 @@
     }
     if (context.locale) root.lang = context.locale;
     if (context.displayMode) root.dataset.displayMode = context.displayMode;
+    // The most the host will give us (MCP Apps' containerDimensions, ChatGPT's maxHeight): taller
+    // content scrolls inside the widget, and the size we report stays within it.
+    const dims = context.containerDimensions || {};
+    const maxHeight = Number(dims.maxHeight ?? dims.height ?? context.maxHeight);
+    if (maxHeight > 0) {
+      root.style.setProperty("--widget-max-height", `${maxHeight}px`);
+      root.dataset.bounded = "";
+    } else {
+      delete root.dataset.bounded;
+    }
     const styles = patch.styles || {};
     for (const [name, value] of Object.entries(styles.variables || {})) {
       // Only custom properties: a host must not be able to restyle arbitrary properties here.
@@ -419,6 +430,31 @@
     }
   }
 
+  /* ---------- actions through the host: tools the widget calls with tools/call ---------- */
+
+  // An action (a tool declared for apps, e.g. visibility ["app"]) that changes something: it gets
+  // an idempotencyKey argument, kept until a definite answer, so trying again never does it twice.
+  // Answers like post(): {ok, data} with the structuredContent, or {ok: false, error: {message}}.
+  async function act(name, args) {
+    const request = `tools/call ${name}\n${JSON.stringify(args ?? {})}`;
+    const key = unansweredKeys.get(request) || newKey();
+    unansweredKeys.set(request, key);
+    let result;
+    try {
+      result = await adapter.callTool(name, { ...(args || {}), idempotencyKey: key });
+    } catch {
+      // The host refused the call or could not reach the server: no definite answer, keep the key.
+      return { ok: false, status: 0, error: { code: "unreachable", message: UNREACHABLE_IDEMPOTENT, field: null } };
+    }
+    unansweredKeys.delete(request);
+    if (result.isError) {
+      const text = result.content.find((block) => block && block.type === "text");
+      const message = text && text.text ? String(text.text) : BUSY;
+      return { ok: false, status: 0, error: { code: "tool_error", message, field: null } };
+    }
+    return { ok: true, status: 200, data: result.structuredContent ?? {} };
+  }
+
   /* ---------- shared markup: sections, order summaries, addresses ---------- */
 
   let sectionCount = 0;
@@ -454,6 +490,7 @@
       adapter.saveState();
     },
     callTool: (name, args) => adapter.callTool(name, args),
+    act,
     sendMessage: (text) => adapter.sendMessage(String(text)),
     updateModelContext: (update) => adapter.updateModelContext(update),
     openLink: (url) => adapter.openLink(String(url)),

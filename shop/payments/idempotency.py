@@ -17,15 +17,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from pydantic import Field
 
 from shop.errors import ShopError
 from shop.payments import processor
 from shop.payments.processor import CardHolder, Charge, NoCardOnFile
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_.:-]{{8,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
+# A retry must resend the key of the attempt it repeats: that is what makes it safe to retry.
+IDEMPOTENCY_KEY_HINT = "a random value such as a UUID, new for each new request and the same one when retrying it"
+# The key as a tool argument (widgets that act through the host's tools/call send it there).
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        description=f"The attempt's idempotency key: {IDEMPOTENCY_KEY_HINT}; the same key again never charges twice.",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+    ),
+]
 
 Record = TypeVar("Record", bound=models.Model)
 # Charges the payer's card on file: the attempt calls it once, with the amount it will record.
@@ -57,6 +69,7 @@ def charge_once(
     attempt: Callable[[Pay], Record],
     purpose: str,
     refuse: Callable[[], None] = _nothing_to_refuse,
+    card: CardHolder | None = None,
 ) -> Record:
     """The record of the one attempt made with `key`: found if it exists, else made now.
 
@@ -66,10 +79,13 @@ def charge_once(
     record of the outcome, approved or declined, raising a `ShopError` to refuse. `refuse` holds
     the checks a concurrent attempt with another key can make fail (e.g. "already a member"): they
     run before `attempt` and again when another constraint than the key stopped the write.
-    `purpose` names the attempt in errors ("purchase", "enrolment").
+    `purpose` names the attempt in errors ("purchase", "enrolment"). `card` is the card to charge
+    when it is not the payer's card on file (an agent's delegated payment token).
     """
 
     def pay(amount: Decimal) -> Charge:
+        if card is not None:
+            return processor.charge(card, amount)
         if not payer.card_last4:
             raise NoCardOnFile("There is no card on your Target account. Add one, then try again.")
         return processor.charge(payer, amount)

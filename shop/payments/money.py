@@ -60,6 +60,16 @@ class Totals:
         return {name: f"{value:.2f}" for name, value in vars(self).items()}
 
 
+def minor_units(amount: Decimal) -> int:
+    """An amount in whole cents, as protocols that carry integers want it (19.99 -> 1999).
+
+    Amounts are already whole cents (see the module docstring), so nothing is rounded here."""
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"{amount} is not a whole number of cents")
+    return int(cents)
+
+
 def tax_rate_percent() -> str:
     """The configured rate for people, e.g. "8.75%"."""
     return f"{(settings.SALES_TAX_RATE * 100).normalize():f}%"

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from tests.liveserver import LiveServer, call_tool, sign_in, start_session
-from tests.personas import BOLD, DANA, HOSTILE_TEXT, MALLORY, PRIYA, Persona, create_in
+from tests.personas import BOLD, DANA, HOSTILE_TEXT, MALLORY, MARCUS, PRIYA, Persona, create_in
 
 T = TypeVar("T")
 
@@ -31,8 +31,8 @@ HOSTILE_TCIN = "999000" + str(secrets.randbelow(900) + 100)
 HOSTILE_QUERY = "zzhostileprobe"
 
 # Who the pool makes, by kind, and how many per batch.
-KINDS = {"buyer": PRIYA, "decliner": DANA, "hostile": MALLORY}
-BATCH = {"buyer": 24, "decliner": 4, "hostile": 4}
+KINDS = {"buyer": PRIYA, "decliner": DANA, "hostile": MALLORY, "cardless": MARCUS}
+BATCH = {"buyer": 24, "decliner": 4, "hostile": 4, "cardless": 2}
 
 
 def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -284,9 +284,27 @@ def test_a_declined_card_shows_why_inline_and_keeps_the_cart(playground: Playgro
     assert frame.is_hidden("#done")
     told_the_model = {"model-context", "widget-state"}
     assert [e for e in playground.transcript() if e["seq"] > start and e["kind"] in told_the_model] == []
+    called = playground.transcript("tool-call")[-1]
+    assert called["detail"]["sessionId"] == session_id and called["summary"].startswith("complete-purchase(")
     cart = shop.tool_result(playground.live, "/mcp3", "checkout", {"sessionId": session_id})
     assert [line["productId"] for line in cart["lines"]] == [shop.FITBIT_CHARGE_6]
-    assert_clean_end_state(playground, frame, axe_source, allowed_statuses=(402,))
+    # The decline came back as a tool error through the host: no failed request in the console.
+    assert_clean_end_state(playground, frame, axe_source)
+
+
+def test_a_shopper_without_a_card_is_told_how_to_add_one(playground: Playground, axe_source: str) -> None:
+    session_id, shopper = shop.signed_in(playground.live, "cardless")
+    assert shopper.card_last4 == ""
+    shop.fill_cart(playground.live, session_id, shop.FITBIT_CHARGE_6)
+    frame = playground.open_widget(CHECKOUT, {"sessionId": session_id})
+
+    assert frame.is_hidden("#complete")
+    assert "Account → Payments" in frame.inner_text("#no-card")
+    frame.focus("#card-added")
+    start = playground.last_seq()
+    playground.page.keyboard.press("Enter")
+    playground.wait_for_entry("message", "show checkout again", after=start)
+    assert_clean_end_state(playground, frame, axe_source)
 
 
 # -- Circle 360 (/mcp4) ----------------------------------------------------------------------------

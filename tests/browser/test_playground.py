@@ -87,10 +87,13 @@ def test_the_frame_csp_follows_each_resources_declared_domains(
     fetch = "url => fetch(url).then(() => 'fetched', () => 'blocked')"
     assert frame.evaluate(fetch, "https://elsewhere.example/healthz") == "blocked"
 
-    # Checkout declares the app's origin to call back to (connectDomains), where meta.apiBase points.
+    # Checkout acts through the host (tools/call); it connects only to the app's origin, for its events.
     playground.render(case_named("checkout"))
-    checkout = frame_csp(playground)
-    assert checkout["connect-src"] == f"connect-src {origin}"
+    assert frame_csp(playground)["connect-src"] == f"connect-src {origin}"
+
+    # Sign-in sends the password straight to the app's origin (connectDomains), where meta.apiBase points.
+    playground.render(case_named("target-auth"))
+    assert frame_csp(playground)["connect-src"] == f"connect-src {origin}"
     api_base = playground.transcript("tool-result")[-1]["detail"]["_meta"]["apiBase"]
     assert api_base == origin
 

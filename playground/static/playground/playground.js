@@ -73,6 +73,7 @@
     widget: null,
     rehearsal: null,
     resources: new Map(),
+    maxHeight: null,
   };
   const transcript = [];
 
@@ -469,7 +470,7 @@
         theme: state.theme,
         locale: navigator.language || "en-US",
         displayMode: "inline",
-        maxHeight: 800,
+        maxHeight: state.maxHeight || 800,
         safeArea: { insets: { top: 0, bottom: 0, left: 0, right: 0 } },
         userAgent: { device: { type: "desktop" }, capabilities: { hover: true, touch: false } },
         toolInput: session.args,
@@ -491,7 +492,21 @@
       availableDisplayModes: ["inline"],
       platform: "web",
       styles: { variables: HOST_VARIABLES[state.theme] },
+      ...(state.maxHeight ? { containerDimensions: { maxHeight: state.maxHeight } } : {}),
     };
+  }
+
+  // The most height the host gives the widget (containerDimensions.maxHeight; ChatGPT's maxHeight).
+  function setMaxHeight(px) {
+    state.maxHeight = Number(px) > 0 ? Math.floor(Number(px)) : null;
+    const session = state.widget;
+    if (session && session.mode === "mcp-apps" && session.initialized) {
+      const patch = { containerDimensions: state.maxHeight ? { maxHeight: state.maxHeight } : {} };
+      session.notify("ui/notifications/host-context-changed", patch);
+      record("host-context-changed", `max height ${state.maxHeight || "none"}`, { detail: patch });
+    } else if (session && session.mode === "openai" && session.ready) {
+      setGlobals(session, { maxHeight: state.maxHeight || 0 });
+    }
   }
 
   function mountWidget({ tool, uri, args, mode }) {
@@ -740,6 +755,7 @@
     rehearse,
     setTheme,
     setHostMode,
+    setMaxHeight,
     clearTranscript,
     get tools() {
       return state.tools;
