@@ -87,6 +87,8 @@ def test_the_events_of_a_whole_widget_journey_land_in_order(playground: Playgrou
         "checkout_pressed",
         "tool:checkout",
         "shown:checkout",
+        # The widget completes the purchase through the host: a tool call, then its own event.
+        "tool:complete-purchase",
         "purchase_completed",
     ]
 
