@@ -52,7 +52,8 @@ checkout_widget = server.widget(
         "with a Complete purchase button. The shopper completes the purchase in the widget; it shows "
         "the order number or why the card was declined. Never ask for card details in chat."
     ),
-    prefers_border=True,  # The app's own origin, where the widget runtime sends its events.
+    prefers_border=True,
+    # The app's own origin, where the widget runtime sends its events.
     connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 

@@ -41,7 +41,8 @@ signup_widget = server.widget(
         "card and address on file, and a Start membership button. The shopper enrols in the widget; "
         "an existing member sees their current plan instead."
     ),
-    prefers_border=True,  # The app's own origin, where the widget runtime sends its events.
+    prefers_border=True,
+    # The app's own origin, where the widget runtime sends its events.
     connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
