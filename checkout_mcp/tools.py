@@ -16,6 +16,7 @@ from checkout_mcp.models import MAX_QUANTITY, CartItem, UnknownProduct
 from mcp_engine import MCPServer, ToolResult
 from search_mcp.catalogs import active_catalog
 from search_mcp.services import find_product
+from shop import scopes
 from shop.errors import ShopError
 from shop.payments.idempotency import IdempotencyKey
 from shop.payments.money import Price, tax_rate_percent
@@ -127,6 +128,7 @@ class CheckoutSummary(BaseModel):
     idempotent=False,
     open_world=False,
     widget=add_to_cart_widget,
+    scopes=(scopes.CART,),
     invoking="Adding to cart",
     invoked="Added to cart",
 )
@@ -166,6 +168,7 @@ async def add_to_cart(sessionId: SessionId, productId: ProductId, quantity: Quan
     idempotent=True,
     open_world=False,
     widget=checkout_widget,
+    scopes=(scopes.CART, scopes.ORDERS),
     invoking="Preparing checkout",
     invoked="Checkout ready",
 )

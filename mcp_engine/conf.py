@@ -35,6 +35,14 @@ class Defaults:
     # They run in the request path on the event loop, so they must be quick and must not block:
     # buffer the record and write it later. One that raises is logged and never fails the call.
     MCP_TOOL_CALL_OBSERVERS: list[str] = []
+    # How the endpoints treat bearer tokens: "widget" (ignored), "mixed" or "oauth" (see mcp_engine.auth).
+    MCP_AUTH: str = "widget"
+    # Dotted path of the async callable (token, resource URL) -> Principal | None that checks tokens.
+    MCP_TOKEN_VERIFIER: str = ""
+    # The public origin the endpoints are reached at: their resource URLs are this plus their path.
+    MCP_RESOURCE_BASE_URL: str = ""
+    # Issuers of the authorization servers whose tokens the endpoints accept (RFC 9728).
+    MCP_AUTHORIZATION_SERVERS: list[str] = []
     # The dedicated origin a host gives this app's widgets (``_meta.ui.domain``, ChatGPT's
     # ``openai/widgetDomain``), e.g. "https://shop-example-com.oaiusercontent.com"; empty: none declared.
     MCP_WIDGET_DOMAIN: str = ""

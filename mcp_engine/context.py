@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp_engine.errors import MISSING_REQUIRED_CLIENT_CAPABILITY, MCPError
+
+if TYPE_CHECKING:
+    from mcp_engine.auth import Principal
 
 LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
 
@@ -24,6 +27,8 @@ class Context:
         "input_responses",
         "log_level",
         "modern",
+        "mount",
+        "principal",
         "progress_token",
         "protocol_version",
         "request_id",
@@ -48,6 +53,8 @@ class Context:
         input_responses: dict[str, Any] | None = None,
         request_state: str | None = None,
         trace_id: str = "",
+        mount: str = "",
+        principal: Principal | None = None,
         emit: Emit | None = None,
         ask: Ask | None = None,
     ) -> None:
@@ -63,6 +70,9 @@ class Context:
         self.input_responses = input_responses
         self.request_state = request_state
         self.trace_id = trace_id
+        # The path the request came in on, and who its bearer token stands for (mcp_engine.auth).
+        self.mount = mount
+        self.principal = principal
         self._emit = emit
         self._ask = ask
 

@@ -31,6 +31,7 @@ __all__ = [
     "ToolError",
     "http_status_for",
     "rate_limited",
+    "refusal_headers",
 ]
 
 RATE_LIMITED = -32029  # in the implementation range the 2026-07-28 spec leaves to servers
@@ -68,12 +69,24 @@ class MCPError(Exception):
         # Set when the refusal has its own HTTP meaning (429 and its Retry-After).
         self.http_status: int | None = None
         self.retry_after: int | None = None
+        # A 401 or 403 refusal's challenge, sent as WWW-Authenticate (see mcp_engine.auth).
+        self.www_authenticate: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.data is not None:
             error["data"] = self.data
         return error
+
+
+def refusal_headers(error: MCPError) -> list[tuple[bytes, bytes]]:
+    """The HTTP headers a refusal travels with: Retry-After for a 429, WWW-Authenticate for a 401 or 403."""
+    headers = []
+    if error.retry_after:
+        headers.append((b"retry-after", str(error.retry_after).encode()))
+    if error.www_authenticate:
+        headers.append((b"www-authenticate", error.www_authenticate.encode()))
+    return headers
 
 
 def rate_limited(retry_after: int, source: str) -> MCPError:

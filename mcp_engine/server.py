@@ -19,6 +19,7 @@ from django.core import signing
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
+from mcp_engine import auth
 from mcp_engine.conf import mcp_settings
 from mcp_engine.context import LOG_LEVELS, Context
 from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError, rate_limited
@@ -180,7 +181,11 @@ class MCPServer:
         visibility: tuple[str, ...] = DEFAULT_VISIBILITY,
         input_schema: dict[str, Any] | None = None,
         meta: dict[str, Any] | None = None,
+        scopes: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
+        """Declare a tool. ``scopes``: it needs a principal (a bearer token with these scopes, or the
+        principal argument where ``MCP_AUTH`` allows it)."""
+
         def register(handler: Handler) -> Handler:
             if name in self.tools:
                 raise ValueError(f"{self.name} already has a tool named {name}")
@@ -198,6 +203,8 @@ class MCPServer:
                 visibility=visibility,
                 raw_input_schema=input_schema,
                 extra_meta=meta or {},
+                scopes=scopes,
+                principal_argument=self.principal_argument,
             )
             self.changed()
             return handler
@@ -347,12 +354,20 @@ class MCPServer:
             arguments = {}
         if not isinstance(arguments, dict):
             raise MCPError(INVALID_PARAMS, "params.arguments must be an object of named arguments.")
+        if (
+            ctx.principal is not None
+            and self.principal_argument
+            and self.principal_argument in tool.input_schema.get("properties", {})
+        ):
+            # The token names the principal; whatever the model passed is not trusted over it.
+            arguments = {**arguments, self.principal_argument: ctx.principal.subject}
         principal = arguments.get(self.principal_argument) if self.principal_argument else None
         principal = principal if isinstance(principal, str) and principal else None
         started = time.perf_counter()
         outcome = "internal_error"
         try:
-            result = await self._run_tool(tool, arguments, principal, ctx)
+            refused = self._authorize(tool, arguments, ctx)
+            result = refused if refused is not None else await self._run_tool(tool, arguments, principal, ctx)
             outcome = (
                 "input_required"
                 if result.get("resultType") == "input_required"
@@ -388,6 +403,33 @@ class MCPServer:
                     at=time.time(),
                 )
             )
+
+    def _authorize(self, tool: Tool, arguments: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
+        """None when the call may run; else the tool error to answer (``mixed``), or raises the 403 (``oauth``)."""
+        if not tool.scopes or not auth.tokens_accepted():
+            return None
+        if ctx.principal is not None:
+            missing = [scope for scope in tool.scopes if scope not in ctx.principal.scopes]
+            if not missing:
+                return None
+            description = f"{tool.name} needs the scopes {' '.join(tool.scopes)}; the token lacks {' '.join(missing)}."
+            value = auth.challenge(ctx.mount, tool.scopes, auth.INSUFFICIENT_SCOPE, description)
+            if auth.mode() == auth.OAUTH:
+                raise auth.refusal(403, description, value)
+        elif self.principal_argument and arguments.get(self.principal_argument):
+            return None
+        else:
+            description = "Link the account (sign in) to use this tool."
+            value = auth.challenge(ctx.mount, tool.scopes, auth.INVALID_TOKEN, description)
+        text = (
+            f"{description} The host can link the account with OAuth; "
+            f"otherwise pass a signed-in {self.principal_argument}."
+            if self.principal_argument
+            else description
+        )
+        result = tool_error_result(text)
+        result["_meta"] = {auth.WWW_AUTHENTICATE_META: [value]}
+        return result
 
     async def _run_tool(
         self, tool: Tool, arguments: dict[str, Any], principal: str | None, ctx: Context

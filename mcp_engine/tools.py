@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, get_args, ge
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
+from mcp_engine import auth
 from mcp_engine.errors import ToolError
 
 if TYPE_CHECKING:
@@ -131,6 +132,10 @@ class Tool:
     visibility: tuple[str, ...] = DEFAULT_VISIBILITY
     raw_input_schema: dict[str, Any] | None = None
     extra_meta: dict[str, Any] = field(default_factory=dict)
+    # OAuth scopes a bearer token needs for this tool; a tool with scopes needs a principal.
+    scopes: tuple[str, ...] = ()
+    # The server's principal argument: a bearer token can supply it, so it is optional then.
+    principal_argument: str | None = None
     arguments_model: type[BaseModel] | None = field(init=False, default=None)
     input_schema: dict[str, Any] = field(init=False)
     output_schema: dict[str, Any] | None = field(init=False, default=None)
@@ -160,6 +165,20 @@ class Tool:
         output_model = _structured_model(hints.get("return"))
         if output_model is not None:
             self.output_schema = _clean_schema(output_model.model_json_schema())
+
+    def listed_input_schema(self) -> dict[str, Any]:
+        """The input schema as listed: a tool with scopes takes its principal from a bearer token too,
+        so its principal argument is optional there."""
+        required = self.input_schema.get("required")
+        if not (self.scopes and auth.tokens_accepted() and self.principal_argument and required):
+            return self.input_schema
+        if self.principal_argument not in required:
+            return self.input_schema
+        schema = dict(self.input_schema)
+        schema["required"] = [name for name in required if name != self.principal_argument]
+        if not schema["required"]:
+            del schema["required"]
+        return schema
 
     def parse_arguments(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Validated keyword arguments for the handler; raises ToolError naming each bad field."""
@@ -194,9 +213,12 @@ class Tool:
             "name": self.name,
             "title": self.title,
             "description": self.description,
-            "inputSchema": self.input_schema,
+            "inputSchema": self.listed_input_schema(),
             "annotations": {"title": self.title, **self.annotations},
         }
+        if self.scopes and auth.tokens_accepted():
+            # Top level for the spec's hosts, mirrored in _meta for clients that only read _meta.
+            entry["securitySchemes"] = meta["securitySchemes"] = auth.security_schemes(self.scopes)
         if self.output_schema is not None:
             entry["outputSchema"] = self.output_schema
         if meta:

@@ -17,6 +17,7 @@ from mcp_engine import MCPServer, ToolResult
 from membership_mcp import services
 from membership_mcp.models import BENEFITS, TRIAL_DAYS, Membership, holds_circle_card
 from membership_mcp.services import current_membership
+from shop import scopes
 from shop.errors import ShopError
 from shop.payments.idempotency import IdempotencyKey
 from shop.payments.money import Price, Totals, tax_rate_percent
@@ -172,6 +173,7 @@ def _describe(membership: Membership) -> str:
     destructive=False,
     idempotent=True,
     open_world=False,
+    scopes=(scopes.MEMBERSHIP,),
     invoking="Checking membership status",
     invoked="Membership status received",
 )
@@ -211,6 +213,7 @@ async def check_circle_membership(sessionId: SessionId) -> ToolResult[Membership
     idempotent=True,
     open_world=False,
     widget=signup_widget,
+    scopes=(scopes.MEMBERSHIP,),
     invoking="Circle 360 coming right up",
     invoked="Circle 360 almost ready",
 )

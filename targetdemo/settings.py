@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "mcp_engine",
     "shop",
+    "oauth2_provider",
+    "authserver",
     # The app of each mounted server, from its dotted path in MCP_SERVERS.
     *dict.fromkeys(dotted.partition(".")[0] for dotted in MCP_SERVERS.values()),
     "analytics",
@@ -295,6 +297,63 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
+
+# Account linking (authserver) ----------------------------------------------------------------------
+# How the MCP endpoints take bearer tokens (README, "Account linking"): "widget" (the sign-in widget
+# only), "mixed" (a token or a sessionId) or "oauth" (a token on every request to a shopper's endpoint).
+MCP_AUTH = env_str("MCP_AUTH", "mixed")
+if MCP_AUTH not in {"widget", "mixed", "oauth"}:
+    raise ImproperlyConfigured(f"MCP_AUTH must be widget, mixed or oauth; got {MCP_AUTH!r}.")
+MCP_TOKEN_VERIFIER = "authserver.verifier.verify_token"
+MCP_RESOURCE_BASE_URL = PUBLIC_BASE_URL
+# The authorization server is this app, so its issuer is the app's public origin.
+OAUTH_ISSUER = PUBLIC_BASE_URL
+MCP_AUTHORIZATION_SERVERS = [OAUTH_ISSUER]
+# Sign-in page posts, token and registration requests per client address ("<count>/<period>").
+OAUTH_RATE_PER_ADDRESS = env_str("OAUTH_RATE_PER_ADDRESS", "60/min")
+LOGIN_URL = "authserver-sign-in"
+# Redirects to http://localhost or a loopback address, for connectors that run on the shopper's own
+# machine (RFC 8252). Off in production unless set: every hosted connector redirects over HTTPS.
+OAUTH_LOOPBACK_REDIRECTS = env_bool("OAUTH_LOOPBACK_REDIRECTS", DEBUG)
+from shop.scopes import SCOPES as _SHOPPER_SCOPES  # noqa: E402 - the scopes are stated once, in shop
+
+OAUTH2_PROVIDER = {
+    "SCOPES": _SHOPPER_SCOPES,
+    "DEFAULT_SCOPES": list(_SHOPPER_SCOPES),
+    "OAUTH2_VALIDATOR_CLASS": "authserver.validators.ShopOAuth2Validator",
+    "PKCE_REQUIRED": True,
+    # Codes live a minute and are used once; access tokens an hour; refresh tokens rotate on every
+    # use, and replaying a rotated one revokes its whole family.
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_ACCESS_TOKEN_SECONDS", 3600, minimum=60),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("OAUTH_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "OIDC_ISS_ENDPOINT": OAUTH_ISSUER,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if OAUTH_LOOPBACK_REDIRECTS else ["https"],
+    # RFC 9700 (OAuth security best practice), all enforced: no implicit or password grant, no
+    # "plain" PKCE, tokens only in headers, `iss` on authorization responses, tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    # With loopback redirects on, `check --deploy` warns about "http" rather than failing.
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not OAUTH_LOOPBACK_REDIRECTS,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # Client ID metadata documents: a client_id that is an HTTPS URL is fetched (authserver.cimd).
+    "CIMD_ENABLED": True,
+    "CIMD_METADATA_FETCHER": "authserver.cimd.HttpxMetadataFetcher",
+    "CIMD_FETCH_TIMEOUT_SECONDS": 5,
+    "CIMD_MAX_DOCUMENT_SIZE": 16 * 1024,
+    "APPLICATION_ADMIN_CLASS": "authserver.admin.ApplicationAdmin",
+    "ACCESS_TOKEN_ADMIN_CLASS": "authserver.admin.AccessTokenAdmin",
+    "GRANT_ADMIN_CLASS": "authserver.admin.GrantAdmin",
+    "REFRESH_TOKEN_ADMIN_CLASS": "authserver.admin.RefreshTokenAdmin",
+}
 
 # Sign-in (auth_mcp) ------------------------------------------------------------------------------
 # Shopper sessions expire after this long without a tool call or widget callback that uses them.

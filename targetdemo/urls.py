@@ -21,4 +21,6 @@ urlpatterns = [
     path("acp/", include("acp.urls")),
     path("agentic_commerce/delegate_payment", acp_views.DelegatePaymentView.as_view(), name="acp-delegate-payment"),
     path("", include("storefront.urls")),
+    path("", include("mcp_engine.urls")),
+    path("", include("authserver.urls")),
 ]

@@ -20,7 +20,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from mcp_engine import sessions
+from mcp_engine import auth, sessions
 from mcp_engine.conf import mcp_settings
 from mcp_engine.context import Context
 from mcp_engine.errors import (
@@ -30,6 +30,7 @@ from mcp_engine.errors import (
     MCPError,
     http_status_for,
     rate_limited,
+    refusal_headers,
 )
 from mcp_engine.observability import RATE_LIMITED, request_id
 from mcp_engine.protocol import ASSUMED_LEGACY_VERSION, Envelope, Message, answer, dumps, error_response
@@ -83,9 +84,12 @@ class BaseMCPConsumer(AsyncHttpConsumer):
     # No channel per request: only streams need one, and they ask the layer themselves.
     channel_layer_alias = "mcp-consumers-have-no-default-layer"
 
-    def __init__(self, server: MCPServer) -> None:
+    def __init__(self, server: MCPServer, mount: str = "") -> None:
         super().__init__()
         self.server = server
+        # The path the server is mounted at: the endpoint's resource URL is built from it.
+        self.mount = mount
+        self.principal: auth.Principal | None = None
         self.size = 0
         self.task: asyncio.Task[None] | None = None
         self.headers: dict[str, list[str]] = {}
@@ -142,6 +146,10 @@ class BaseMCPConsumer(AsyncHttpConsumer):
                 RATE_LIMITED.labels(self.server.name, "address").inc()
                 await self.send_error(None, rate_limited(wait, "from this client address"), modern=True)
                 return
+        refused = await self.authenticate()
+        if refused is not None:
+            await self.send_error(None, refused, modern=True)
+            return
         try:
             await self.handle(body)
         except asyncio.CancelledError:
@@ -150,6 +158,27 @@ class BaseMCPConsumer(AsyncHttpConsumer):
             logger.exception("MCP transport failure on %s", self.scope.get("path"))
             with contextlib.suppress(Exception):
                 await self.send_json(500, error_response(None, MCPError(INTERNAL_ERROR, "Internal error.")))
+
+    async def authenticate(self) -> MCPError | None:
+        """Check the request's bearer token, if any, on every request; the 401 to send, if one is due.
+
+        A token that is sent must be valid for this very endpoint, in every mode but ``widget``, so a
+        client with an expired or revoked token learns to refresh it or sign in again.
+        """
+        if not auth.tokens_accepted():
+            return None
+        token = auth.bearer_token(self.headers)
+        if token is not None:
+            self.principal = await auth.verify(token, self.mount) if token else None
+            if self.principal is None:
+                description = "The access token is invalid, expired, revoked or for another resource."
+                value = auth.challenge(self.mount, auth.server_scopes(self.server), auth.INVALID_TOKEN, description)
+                return auth.refusal(401, description, value)
+            return None
+        if auth.guards_endpoint(self.server):
+            value = auth.challenge(self.mount, auth.server_scopes(self.server))
+            return auth.refusal(401, "This endpoint needs an OAuth access token: sign in to link the account.", value)
+        return None
 
     def refusal(self) -> tuple[int, str] | None:
         """DNS-rebinding defence: a Host we serve, and an Origin we trust (or none at all)."""
@@ -199,7 +228,7 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         return media_type in accept or b"*/*" in accept
 
     def context(self, **fields: Any) -> Context:
-        return Context(server=self.server, trace_id=self.trace_id, **fields)
+        return Context(server=self.server, trace_id=self.trace_id, mount=self.mount, principal=self.principal, **fields)
 
     def modern_context(self, message: Message, envelope: Envelope, reply: Reply) -> Context:
         """Everything a 2026-07-28 request says about its client travels in the request itself."""
@@ -234,8 +263,9 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         await self.send_json(status, error_response(None, MCPError(INVALID_REQUEST, text)))
 
     async def send_error(self, message_id: Any, error: MCPError, *, modern: bool) -> None:
-        headers = [(b"retry-after", str(error.retry_after).encode())] if error.retry_after else []
-        await self.send_json(http_status_for(error, modern=modern), error_response(message_id, error), headers)
+        await self.send_json(
+            http_status_for(error, modern=modern), error_response(message_id, error), refusal_headers(error)
+        )
 
     async def open_stream(self, headers: Headers | None = None) -> None:
         await self.send_headers(status=200, headers=[*SSE_HEADERS, *(headers or [])])
@@ -332,8 +362,7 @@ class Reply:
             await self.consumer.send_body(b"")
         elif self.consumer.accepts(JSON):
             status = http_status_for(error, modern=modern) if error else 200
-            headers = [(b"retry-after", str(error.retry_after).encode())] if error and error.retry_after else []
-            await self.consumer.send_json(status, response, headers)
+            await self.consumer.send_json(status, response, refusal_headers(error) if error else [])
         else:
             await self.consumer.open_stream()
             await self.consumer.send_event(dumps(response))

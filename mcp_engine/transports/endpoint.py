@@ -64,6 +64,6 @@ def urlpatterns(path: str, server: MCPServer) -> list[Any]:
     """``/<path>`` (every generation) and ``/<path>/messages`` (2024-11-05 posts) for one server."""
     prefix = re.escape(path)
     return [
-        re_path(rf"^{prefix}/messages/?$", SSEMessageConsumer.as_asgi(server=server)),
-        re_path(rf"^{prefix}/?$", MCPConsumer.as_asgi(server=server)),
+        re_path(rf"^{prefix}/messages/?$", SSEMessageConsumer.as_asgi(server=server, mount=path)),
+        re_path(rf"^{prefix}/?$", MCPConsumer.as_asgi(server=server, mount=path)),
     ]
