@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from pydantic import BaseModel, Field
 
+from analytics.tagging import tag_widget
 from auth_mcp.models import ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from checkout_mcp import services
@@ -40,6 +42,8 @@ add_to_cart_widget = server.widget(
     ),
     prefers_border=True,
     resource_domains=lambda: active_catalog().image_origins,
+    # The app's own origin, where the widget runtime sends its events.
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 checkout_widget = server.widget(
     "checkout",
@@ -50,6 +54,8 @@ checkout_widget = server.widget(
         "the order number or why the card was declined. Never ask for card details in chat."
     ),
     prefers_border=True,
+    # The app's own origin, where the widget runtime sends its events.
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
 ProductId = Annotated[
@@ -159,7 +165,7 @@ async def add_to_cart(sessionId: SessionId, productId: ProductId, quantity: Quan
             f"of it and {units} item{'s' if units != 1 else ''} in all. Keep shopping, or call checkout with this "
             "sessionId when the shopper is ready."
         ),
-        meta={"image": added.item.image or None},
+        meta={"image": added.item.image or None, **(await tag_widget(add_to_cart_widget.name, sessionId)).meta()},
     )
 
 
@@ -252,7 +258,8 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
             " There is no card on the shopper's account, so they can't pay yet: the checkout tells them to add "
             "one on target.com (Account → Payments) and then ask to check out again. Never take card details in chat."
         )
-    return ToolResult(output, text=text)
+    tag = await tag_widget(checkout_widget.name, sessionId)
+    return ToolResult(output, text=text, meta=tag.meta())
 
 
 @server.tool(

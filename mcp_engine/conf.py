@@ -36,6 +36,10 @@ class Defaults:
     # A template name: the project's widget theme, inlined into every widget after the engine's
     # brand-neutral base styles. Empty: widgets wear only the base styles and the host's variables.
     MCP_WIDGET_THEME: str = ""
+    # Dotted paths of callables handed a ToolCallRecord after every tool call (analytics, audit).
+    # They run in the request path on the event loop, so they must be quick and must not block:
+    # buffer the record and write it later. One that raises is logged and never fails the call.
+    MCP_TOOL_CALL_OBSERVERS: list[str] = []
     # How the endpoints treat bearer tokens: "widget" (ignored), "mixed" or "oauth" (see mcp_engine.auth).
     MCP_AUTH: str = "widget"
     # Dotted path of the async callable (token, resource URL) -> Principal | None that checks tokens.

@@ -23,7 +23,15 @@ from mcp_engine import auth
 from mcp_engine.conf import mcp_settings
 from mcp_engine.context import LOG_LEVELS, Context
 from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError, rate_limited
-from mcp_engine.observability import RATE_LIMITED, TOOL_CALLS, TOOL_SECONDS, logger, pseudonym
+from mcp_engine.observability import (
+    RATE_LIMITED,
+    TOOL_CALLS,
+    TOOL_SECONDS,
+    ToolCallRecord,
+    logger,
+    notify_tool_call,
+    pseudonym,
+)
 from mcp_engine.ratelimit import limit_for
 from mcp_engine.tools import DEFAULT_VISIBILITY, InputRequired, Tool, ToolResult, tool_annotations, tool_error_result
 from mcp_engine.widgets import Widget
@@ -383,6 +391,17 @@ class MCPServer:
                     "duration_ms": round(elapsed * 1000, 2),
                     "principal": pseudonym(principal) if principal else None,
                 },
+            )
+            notify_tool_call(
+                ToolCallRecord(
+                    server=self.name,
+                    tool=name,
+                    outcome=outcome,
+                    duration_ms=elapsed * 1000,
+                    principal=principal,
+                    session_id=ctx.session_id,
+                    at=time.time(),
+                )
             )
 
     def _authorize(self, tool: Tool, arguments: dict[str, Any], ctx: Context) -> dict[str, Any] | None:

@@ -86,7 +86,8 @@ ADMIN_LOGIN_FAILURES = env_rate("ADMIN_LOGIN_FAILURES", "5/300")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # django.contrib.admin with the operator's site (targetdemo.admin_site) as admin.site.
+    "targetdemo.admin_site.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -102,6 +103,7 @@ INSTALLED_APPS = [
     "authserver",
     # The app of each mounted server, from its dotted path in MCP_SERVERS.
     *dict.fromkeys(dotted.partition(".")[0] for dotted in MCP_SERVERS.values()),
+    "analytics",
     "playground",
     "acp",
     # The project package itself: the serve_workers command and the admin login throttle's page.
@@ -426,6 +428,20 @@ FREE_SHIPPING_THRESHOLD = _env_money("FREE_SHIPPING_THRESHOLD", "35.00")
 SHIPPING_FEE = _env_money("SHIPPING_FEE", "5.99")
 # DRF throttle rate for the checkout and enrolment callbacks, per sessionId.
 SHOP_RATE_PER_SESSION = env_str("SHOP_RATE_PER_SESSION", "120/min")
+
+# Demo analytics (analytics) -----------------------------------------------------------------------
+# Shoppers appear in analytics as an HMAC of their session handle under this key (never an email or
+# a name); by default derived from SECRET_KEY. Changing it starts every shopper afresh.
+ANALYTICS_SECRET = env_str("ANALYTICS_SECRET") or f"analytics:{SECRET_KEY}"
+# `manage.py purge_analytics` deletes events older than this.
+ANALYTICS_RETENTION_DAYS = env_int("ANALYTICS_RETENTION_DAYS", 90, minimum=1)
+# Tool calls are recorded server-side through the engine's observer hook; 0 turns that off.
+ANALYTICS_RECORD_TOOL_CALLS = env_bool("ANALYTICS_RECORD_TOOL_CALLS", True)
+MCP_TOOL_CALL_OBSERVERS = ["analytics.recording.record_tool_call"] if ANALYTICS_RECORD_TOOL_CALLS else []
+# Recorded tool calls wait in memory at most this long (or until a batch is full) before one insert.
+ANALYTICS_FLUSH_MS = env_int("ANALYTICS_FLUSH_MS", 1000, minimum=10)
+# DRF throttle rate for the event ingest endpoint, per shopper pseudonym.
+ANALYTICS_RATE_PER_SHOPPER = env_str("ANALYTICS_RATE_PER_SHOPPER", "600/min")
 
 # Agentic checkout (acp): the Agentic Commerce Protocol's REST API under /acp -------------------------
 # Express shipping (any order, members too); standard shipping follows the rules above.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("auth_mcp.urls")),
     path("api/", include("checkout_mcp.urls")),
     path("api/", include("membership_mcp.urls")),
+    path("api/", include("analytics.urls")),
     # Last of /api/: an unknown path answers in JSON like every API answer, never an HTML page.
     re_path(r"^api/", views.api_not_found, name="api-not-found"),
     path("catalog/", include("search_mcp.urls")),
