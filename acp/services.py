@@ -303,7 +303,10 @@ def complete(api_key: ApiKey, session_id: str, data: dict[str, Any]) -> Checkout
     token_id = payment["instrument"]["credential"]["token"]
     with transaction.atomic():
         session = open_session(api_key, session_id, lock=True)
-        if "buyer" in data:
+        if "buyer" in data and data["buyer"] != session.buyer:
+            # A closed session keeps its buyer: else the order's lookup by token below would meet
+            # another shopper's order and answer a misleading Idempotency-Key conflict (409).
+            refuse_if_closed(session)
             session.buyer = data["buyer"]
             session.save(update_fields=["buyer"])
         shopper = buyer_for_order(session)
