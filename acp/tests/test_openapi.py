@@ -16,7 +16,8 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from acp.protocol import API_VERSION, API_VERSION_HEADER, IDEMPOTENCY_KEY_HEADER
-from acp.tests.conftest import FITBIT, ready_body
+from acp.services import PAYMENT_HANDLER_ID
+from acp.tests.conftest import FITBIT, delegate_body, ready_body
 from tests.liveserver import LiveServer
 
 MAX_EXAMPLES = 20
@@ -59,11 +60,10 @@ def acp_schema(live: LiveServer) -> Any:
     return schema
 
 
-def open_session(live: LiveServer, api_key: str) -> str:
-    """A ready-for-payment session of the test key, so that runs reach the 200 answers too."""
+def post(live: LiveServer, api_key: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     answer = httpx.post(
-        f"{live.url}/acp/checkout_sessions",
-        json=ready_body(FITBIT),
+        f"{live.url}{path}",
+        json=body,
         headers={
             "Authorization": f"Bearer {api_key}",
             API_VERSION_HEADER: API_VERSION,
@@ -72,11 +72,31 @@ def open_session(live: LiveServer, api_key: str) -> str:
         timeout=30,
     )
     assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+    return dict(answer.json())
 
 
-# The real ids a path parameter is swapped to half the time (the rest stay generated: 404s).
-KNOWN_IDS = {"feed_id": lambda live, api_key: "feed_targetdemo", "checkout_session_id": open_session}
+def open_session(live: LiveServer, api_key: str) -> str:
+    """A ready-for-payment session of the test key, so that runs reach the 200 answers too."""
+    return str(post(live, api_key, "/acp/checkout_sessions", ready_body(FITBIT))["id"])
+
+
+def make_real(case: Any, real: dict[str, str], mode: GenerationMode) -> None:
+    """Swap in ids that exist, so that runs also reach the success answers: generated ones almost
+    never name a feed, catalog product, session or payment token of ours. Bodies only in positive
+    mode: there a swap could mend the very field a negative case made invalid."""
+    if case.path_parameters:
+        case.path_parameters.update({name: value for name, value in real.items() if name in case.path_parameters})
+    if mode is not GenerationMode.POSITIVE or not isinstance(case.body, dict):
+        return
+    if isinstance(case.body.get("line_items"), list):
+        for item in case.body["line_items"]:
+            item["id"] = FITBIT
+    if "token" in real:
+        credential = {"type": "spt", "token": real["token"]}
+        case.body["payment_data"] = {
+            "handler_id": PAYMENT_HANDLER_ID,
+            "instrument": {"type": "card", "credential": credential},
+        }
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), CASES)
@@ -84,7 +104,12 @@ def test_every_answer_is_documented(
     live: LiveServer, acp_schema: Any, api_key: str, method: str, path: str, mode: GenerationMode
 ) -> None:
     operation = acp_schema[path][method]
-    real = {name: known(live, api_key) for name, known in KNOWN_IDS.items() if "{" + name + "}" in path}
+    real = {"feed_id": "feed_targetdemo"}
+    if "{checkout_session_id}" in path:
+        real["checkout_session_id"] = open_session(live, api_key)
+    if path.endswith("/complete"):
+        token = post(live, api_key, "/agentic_commerce/delegate_payment", delegate_body(real["checkout_session_id"]))
+        real["token"] = str(token["id"])
     answered: list[int] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -97,8 +122,10 @@ def test_every_answer_is_documented(
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        if case.path_parameters and random.Random(repr(case.path_parameters)).random() < 0.5:
-            case.path_parameters.update(real)
+        # Half the cases, picked by their own content so that runs repeat; the other half stay as
+        # generated (404s for unknown ids, 400s for unknown products and tokens).
+        if random.Random(repr((case.path_parameters, case.body))).random() < 0.5:
+            make_real(case, real, mode)
         response = case.call_and_validate(
             headers={"Authorization": f"Bearer {api_key}"}, excluded_checks=UNCHECKED, timeout=30
         )
