@@ -107,6 +107,18 @@ def test_completing_again_with_another_buyer_is_refused_and_keeps_the_order(agen
     assert Payment.objects.count() == 1
 
 
+def test_a_declined_token_is_spent_even_after_the_buyer_changes(agent: Agent) -> None:
+    # The declined attempt's order belongs to the first buyer: retrying its token for another buyer
+    # answered 409 idempotency_key_reused, naming a header the agent had not reused.
+    session = agent.create(ready_body(NOTEBOOK))
+    token = agent.token(session["id"], number=DECLINED_CARD)
+    assert agent.complete(session["id"], token).status_code == 200
+    again = agent.complete(session["id"], token, buyer={"email": "someone.else@example.com"})
+    assert again.status_code == 400, again.json()
+    assert again.json()["param"] == "$.payment_data.instrument.credential.token"
+    assert "already used" in again.json()["message"]
+
+
 def test_a_decline_is_a_message_and_leaves_the_cart_as_it_was(agent: Agent) -> None:
     session = agent.create(ready_body(NOTEBOOK))
     answer = agent.complete(session["id"], agent.token(session["id"], number=DECLINED_CARD))
