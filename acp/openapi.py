@@ -329,9 +329,10 @@ OPTIONAL_HEADERS = [
     _header(SIGNATURE_HEADER, "base64url HMAC-SHA256 of Timestamp + '.' + body; checked when signing is on."),
     _header(TIMESTAMP_HEADER, "RFC 3339 time of signing; checked when signing is on."),
 ]
-# Every refusal of the checkout API: bad request, no key, unknown session, a state that forbids the
-# operation (405), an Idempotency-Key in flight (409) or reused with another body (422).
-SESSION_ERRORS = _errors("400", "401", "404", "405", "409", "422")
+# Every refusal of a POST: bad request, no key, unknown session, a state that forbids the operation
+# (405), an Idempotency-Key in flight (409), a body that is not JSON (415) or a key reused with
+# another body (422).
+POST_ERRORS = _errors("400", "401", "404", "405", "409", "415", "422")
 
 
 def _post(operation_id: str, request: str, status: str, response: str, description: str) -> dict[str, Any]:
@@ -339,7 +340,7 @@ def _post(operation_id: str, request: str, status: str, response: str, descripti
         "operationId": operation_id,
         "parameters": [API_VERSION_PARAMETER, IDEMPOTENCY_KEY, *OPTIONAL_HEADERS],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": REF + request}}}},
-        "responses": {status: _json(response, description), **SESSION_ERRORS},
+        "responses": {status: _json(response, description), **POST_ERRORS},
     }
 
 
