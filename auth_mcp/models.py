@@ -124,10 +124,10 @@ class ShopperManager(models.Manager["Shopper"]):
         Without a password (a guest who bought through an agent) the user cannot sign in with one."""
         email = email.strip().lower()
         first, _, last = name.partition(" ")
+        user = get_user_model()(username=email, email=email, first_name=first, last_name=last)
+        user.set_password(password)  # the slow hash, before the transaction takes the write lock
         with transaction.atomic():
-            user = get_user_model().objects.create_user(
-                username=email, email=email, password=password, first_name=first, last_name=last
-            )
+            user.save()
             return self.create(user=user, name=name, email=email, **profile)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from django.conf import settings
 from pydantic import BaseModel, Field
 
+from analytics.tagging import tag_widget
 from auth_mcp.models import ShopperSession
 from mcp_engine import MCPServer, ToolResult
 from shop.errors import ShopError
@@ -126,7 +127,8 @@ async def authenticate(sessionId: SessionId) -> ToolResult[AuthStatus]:
             "get-target-auth-status with this sessionId."
         )
     # The widget posts the credentials and the code to our API, which it finds here (widget-only).
-    return ToolResult(status, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL})
+    tag = await tag_widget(login_widget.name, sessionId)
+    return ToolResult(status, text=text, meta={"apiBase": settings.PUBLIC_BASE_URL, **tag.meta()})
 
 
 @server.tool(

@@ -27,7 +27,7 @@ from auth_mcp.serializers import (
     SignInCodeSentSerializer,
     VerifySerializer,
 )
-from shop.api import BodyFieldThrottle, CallbackView
+from shop.api import BodyFieldThrottle, CallbackView, PerAddressThrottle
 from shop.openapi import COMMON_ERRORS, RETRY_AFTER, error
 
 
@@ -43,8 +43,13 @@ class PerEmailThrottle(BodyFieldThrottle):
     subject = "email"
 
 
+class PerAddressSignInThrottle(PerAddressThrottle):
+    scope = "sign_in_address"
+    rate_setting = "SIGN_IN_RATE_PER_ADDRESS"
+
+
 class SignInCallbackView(CallbackView):
-    """Base for the sign-in widget's callbacks, throttled per session at the sign-in rate.
+    """Base for the sign-in widget's callbacks, throttled per session and per client address.
 
     The password and the texted code go from the widget straight here, never through a tool call a
     host sees or logs; so these answer a widget on whatever sandbox origin its host gives it
@@ -52,7 +57,7 @@ class SignInCallbackView(CallbackView):
     body carries the only credential.
     """
 
-    throttle_classes = [PerSessionThrottle]
+    throttle_classes = [PerSessionThrottle, PerAddressSignInThrottle]
     cors_any_origin = True
     throttled_message = "Too many sign-in requests."
 
@@ -61,7 +66,7 @@ class AuthenticateView(SignInCallbackView):
     """Check email and password, then text a one-time code to the shopper's phone."""
 
     serializer_class = AuthenticateSerializer
-    throttle_classes = [PerSessionThrottle, PerEmailThrottle]
+    throttle_classes = [PerSessionThrottle, PerEmailThrottle, PerAddressSignInThrottle]
 
     @extend_schema(
         operation_id="session_authenticate",

@@ -28,6 +28,7 @@ Env: BENCH_SMOKE=1, BENCH_PROFILE=1, BENCH_CONNS="16 64", BENCH_PRODUCT_CONNS="1
      BENCH_REPS=5, BENCH_ONLY=<regex on labels>, BENCH_SSE=0|1 (idle streams; default: 1 in full mode),
      BENCH_STREAM_STEPS=1000,5000,10000,15000, BENCH_STREAM_ASGI="uvicorn daphne", BENCH_STREAM_STEP_TIMEOUT=120,
      BENCH_WIDGET=0|1 (default: 1 in full mode), BENCH_WIDGET_RENDERS=20,
+     BENCH_ANALYTICS=0|1 (bench/analytics_cost.py, PostgreSQL; default: 1 in full mode),
      BENCH_DOCS=0|1 (default: 1 in full mode; rewrites the generated part of docs/benchmarks.md),
      BENCH_RESULTS=<dir> (default bench/results/<stamp>), BENCH_SERVER_CPU=1, BENCH_WRK_CPU=0,
      BENCH_PROFILE_SECONDS=20.
@@ -98,6 +99,8 @@ PRODUCT_CONNS = [int(c) for c in os.environ.get("BENCH_PRODUCT_CONNS", "16").spl
 STREAM_STEPS = os.environ.get("BENCH_STREAM_STEPS", os.environ.get("BENCH_SSE_STEPS", "1000,5000,10000,15000"))
 STREAM_ASGI = os.environ.get("BENCH_STREAM_ASGI", "uvicorn daphne").split()
 RUN_WIDGET = os.environ.get("BENCH_WIDGET", "0" if (SMOKE or PROFILE) else "1") == "1"
+# bench/analytics_cost.py needs PostgreSQL: on by default in full mode only.
+RUN_ANALYTICS = os.environ.get("BENCH_ANALYTICS", "0" if (SMOKE or PROFILE) else "1") == "1"
 DAPHNE = [str(BIN / "daphne"), "-b", "127.0.0.1", "-v", "0", "-p"]
 UVICORN = [
     str(BIN / "uvicorn"),
@@ -1019,6 +1022,16 @@ def widget_render(results: Path) -> Row | None:
     return rendered
 
 
+def analytics_bench(results: Path) -> Row | None:
+    log("=== analytics: event ingest and tool calls with recording on/off (bench/analytics_cost.py)")
+    p = subprocess.run([sys.executable, str(HERE / "analytics_cost.py")], capture_output=True, text=True, timeout=900)
+    log(p.stderr.strip()[-3000:])
+    if p.returncode != 0 or not p.stdout.strip():
+        return None
+    measured: Row = json.loads(p.stdout.strip().splitlines()[-1])
+    return measured
+
+
 def main() -> int:
     if not shutil.which("wrk"):
         log("wrk is not installed (Debian/Ubuntu: apt-get install -y wrk)")
@@ -1081,6 +1094,12 @@ def main() -> int:
             failed.append("widget-render")
         else:
             (results / "widget.json").write_text(json.dumps(widget, indent=1))
+    if RUN_ANALYTICS and ONLY.search("analytics"):
+        measured = analytics_bench(results)
+        if measured is None:
+            failed.append("analytics")
+        else:
+            (results / "analytics.json").write_text(json.dumps(measured, indent=1))
     text = report(rows, sse, v, "smoke" if SMOKE else "full", widget)
     (results / "report.md").write_text(text)
     print(text)

@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class CheckoutMCPConfig(AppConfig):
     name = "checkout_mcp"
+    verbose_name = "Checkout"

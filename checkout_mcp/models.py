@@ -43,6 +43,12 @@ class UnknownProduct(ShopError):
     field = "productId"
 
 
+class NotInCart(ShopError):
+    code = "not_in_cart"
+    status = 404
+    field = "productId"
+
+
 class QuantityLimit(ShopError):
     code = "quantity_limit"
     field = "quantity"
@@ -51,6 +57,14 @@ class QuantityLimit(ShopError):
 class EmptyCart(ShopError):
     code = "cart_empty"
     status = 409
+
+
+class CartChanged(ShopError):
+    """The cart is no longer what the shopper reviewed: nothing is charged and the cart stays."""
+
+    code = "cart_changed"
+    status = 409
+    field = "version"
 
 
 class Cart(models.Model):
@@ -142,6 +156,8 @@ class Order(models.Model):
     tax_rate = models.DecimalField(max_digits=6, decimal_places=5, help_text="The rate applied, e.g. 0.08750.")
     ship_to = models.TextField(help_text="The shipping address as it was when the order was placed.")
     idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, unique=True, editable=False)
+    # The checkout summary version the shopper paid for: a replayed key must come with it.
+    cart_version = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

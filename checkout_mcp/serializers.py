@@ -1,10 +1,24 @@
-"""The order the checkout widget's callback answers with (its request body is shop.api's SessionSerializer)."""
+"""The checkout widget's callback: its request body and the order it answers with."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
 from checkout_mcp.models import Order, OrderLine, Payment
+from shop.api import SessionSerializer
+
+
+class CompletePurchaseSerializer(SessionSerializer):
+    """The session, and the version of the checkout summary the shopper reviewed and agreed to pay."""
+
+    version = serializers.CharField(
+        max_length=64,
+        error_messages={
+            "required": "version is missing: send the version of the checkout summary the shopper reviewed.",
+            "blank": "version is empty: send the version of the checkout summary the shopper reviewed.",
+            "max_length": "version is too long to be a checkout summary version.",
+        },
+    )
 
 
 class OrderLineSerializer(serializers.ModelSerializer[OrderLine]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,7 +13,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from auth_mcp.models import Shopper, ShopperSession
-from checkout_mcp.models import MAX_QUANTITY, Cart, CartItem, EmptyCart, Order, OrderLine, Payment, QuantityLimit
+from checkout_mcp.models import (
+    MAX_QUANTITY,
+    Cart,
+    CartChanged,
+    CartItem,
+    EmptyCart,
+    NotInCart,
+    Order,
+    OrderLine,
+    Payment,
+    QuantityLimit,
+)
 from membership_mcp.models import is_member
 from search_mcp.catalogs import CatalogProduct
 from shop.payments.idempotency import Pay, charge_once
@@ -39,6 +52,7 @@ def record_order(
     ship_to: str,
     session: ShopperSession | None = None,
     channel: str = Order.Channel.WIDGET,
+    cart_version: str = "",
 ) -> Order:
     """Write the order of one charge attempt, approved or declined, with its lines and payment.
 
@@ -57,6 +71,7 @@ def record_order(
         tax_rate=settings.SALES_TAX_RATE,
         ship_to=ship_to,
         idempotency_key=idempotency_key,
+        cart_version=cart_version,
     )
     OrderLine.objects.bulk_create(
         OrderLine(
@@ -121,6 +136,34 @@ def add_to_cart(session: ShopperSession, product: CatalogProduct, quantity: int)
 
 
 @dataclass(frozen=True)
+class Removed:
+    title: str
+    quantity_removed: int
+    remaining: int
+    cart_units: int
+
+
+def remove_from_cart(session: ShopperSession, product_id: str, quantity: int | None) -> Removed:
+    """Take `quantity` of a product out of the session's cart (all of it when None or more than there is)."""
+    session.signed_in_shopper()
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().filter(session=session).first()
+        item = cart.items.filter(product_id=product_id).first() if cart is not None else None
+        if cart is None or item is None:
+            raise NotInCart(
+                f"Product {product_id} is not in the cart. Call checkout to see the cart's products and their ids."
+            )
+        removed = item.quantity if quantity is None else min(quantity, item.quantity)
+        if removed == item.quantity:
+            item.delete()
+        else:
+            CartItem.objects.filter(pk=item.pk).update(quantity=F("quantity") - removed)
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+        units = sum(cart.items.values_list("quantity", flat=True))
+    return Removed(title=item.title, quantity_removed=removed, remaining=item.quantity - removed, cart_units=units)
+
+
+@dataclass(frozen=True)
 class Summary:
     """What the checkout screen shows: the cart's lines and what they will cost."""
 
@@ -133,6 +176,18 @@ class Summary:
     @property
     def units(self) -> int:
         return sum(item.quantity for item in self.items)
+
+    @property
+    def version(self) -> str:
+        return cart_version(self.items, self.totals)
+
+
+def cart_version(items: Sequence[CartItem], totals: Totals) -> str:
+    """A fingerprint of what the checkout shows: every line (product, title, price, quantity) and
+    every total. `complete_purchase` charges only if the cart still has the version the shopper saw."""
+    shown = [(item.product_id, item.title, f"{item.unit_price:.2f}", item.quantity) for item in items]
+    fingerprint = repr((sorted(shown), sorted(totals.as_strings().items())))
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
 
 
 def summarize(session: ShopperSession) -> Summary:
@@ -153,8 +208,11 @@ def summarize(session: ShopperSession) -> Summary:
     )
 
 
-def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
+def complete_purchase(session: ShopperSession, idempotency_key: str, version: str) -> Order:
     """Turn the session's cart into one order for `idempotency_key`, charging the card on file.
+
+    `version` is the checkout summary's version the shopper reviewed: if the cart has changed since
+    (lines, quantities, prices or totals), CartChanged is raised and nothing is charged.
 
     The same key always yields the same order (see `charge_once`); the cart's row lock keeps
     add-to-cart out while the order is written. A declined card leaves the cart as it was; an
@@ -168,6 +226,11 @@ def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
             raise EmptyCart("Your cart is empty. Add something to it before completing the purchase.")
         lines = [Line(item.product_id, item.title, item.unit_price, item.quantity) for item in items]
         totals = Totals.for_order(((line.unit_price, line.quantity) for line in lines), member=is_member(shopper.pk))
+        if cart_version(items, totals) != version:
+            raise CartChanged(
+                f"Your cart changed since you reviewed it; it now comes to ${totals.total:.2f}. Nothing was "
+                "charged and the cart is as it is now: review the checkout again, then complete the purchase."
+            )
         order = record_order(
             shopper,
             lines,
@@ -176,6 +239,7 @@ def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
             idempotency_key=idempotency_key,
             ship_to="\n".join(shopper.ship_to),
             session=session,
+            cart_version=version,
         )
         if order.status == Order.Status.PLACED:
             CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
@@ -188,16 +252,17 @@ def complete_purchase(session: ShopperSession, idempotency_key: str) -> Order:
         lock=Cart.objects.filter(session=session),
         attempt=place,
         purpose="purchase",
+        same_request=lambda order: order.session_id == session.pk and order.cart_version == version,
     )
 
 
-def purchase(session: ShopperSession, idempotency_key: str) -> Order:
+def purchase(session: ShopperSession, idempotency_key: str, version: str) -> Order:
     """Complete the purchase as the shopper asked for it, from the widget's tool call or callback.
 
     Answers from the stored order, so every request with this key gets the same answer; a declined
     card raises CardDeclined (the declined order stays on record under the key).
     """
-    placed = complete_purchase(session, idempotency_key)
+    placed = complete_purchase(session, idempotency_key, version)
     order = Order.objects.select_related("payment").prefetch_related("lines").get(pk=placed.pk)
     if order.status == Order.Status.DECLINED:
         raise CardDeclined(

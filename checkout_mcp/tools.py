@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from pydantic import BaseModel, Field
 
+from analytics.tagging import tag_widget
 from auth_mcp.models import ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from checkout_mcp import services
@@ -40,6 +42,8 @@ add_to_cart_widget = server.widget(
     ),
     prefers_border=True,
     resource_domains=lambda: active_catalog().image_origins,
+    # The app's own origin, where the widget runtime sends its events.
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 checkout_widget = server.widget(
     "checkout",
@@ -50,6 +54,8 @@ checkout_widget = server.widget(
         "the order number or why the card was declined. Never ask for card details in chat."
     ),
     prefers_border=True,
+    # The app's own origin, where the widget runtime sends its events.
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
 ProductId = Annotated[
@@ -87,6 +93,14 @@ class AddedToCart(BaseModel):
     cartCount: int = Field(description="Items in the cart, counting quantities.")
 
 
+class RemovedFromCart(BaseModel):
+    sessionId: str
+    productId: str
+    quantityRemoved: int
+    remaining: int = Field(description="How many of this product are still in the cart.")
+    cartCount: int = Field(description="Items in the cart, counting quantities.")
+
+
 class PlacedOrder(BaseModel):
     sessionId: str
     orderNumber: str
@@ -112,6 +126,7 @@ class CheckoutSummary(BaseModel):
     circle360Member: bool = Field(description="Circle 360 members get free shipping.")
     shipTo: list[str] = Field(description="The shipping address on file, one line each; empty if none.")
     payment: str | None = Field(description='The card on file, masked, e.g. "Visa •••• 4242, expires 12/2028".')
+    version: str = Field(description="Identifies exactly this summary; completing the purchase must send it back.")
 
 
 @server.tool(
@@ -150,7 +165,49 @@ async def add_to_cart(sessionId: SessionId, productId: ProductId, quantity: Quan
             f"of it and {units} item{'s' if units != 1 else ''} in all. Keep shopping, or call checkout with this "
             "sessionId when the shopper is ready."
         ),
-        meta={"image": added.item.image or None},
+        meta={"image": added.item.image or None, **(await tag_widget(add_to_cart_widget.name, sessionId)).meta()},
+    )
+
+
+@server.tool(
+    name="remove-from-cart",
+    title="Remove from cart",
+    read_only=False,
+    destructive=True,
+    idempotent=False,
+    open_world=False,
+    invoking="Removing from cart",
+    invoked="Removed from cart",
+)
+async def remove_from_cart(
+    sessionId: SessionId,
+    productId: ProductId,
+    quantity: Annotated[
+        int | None,
+        Field(ge=1, le=MAX_QUANTITY, description="How many to take out; leave it out to remove the product entirely."),
+    ] = None,
+) -> ToolResult[RemovedFromCart]:
+    """Take a product out of the signed-in shopper's cart, or lower its quantity.
+
+    Use the productId of a cart line (checkout lists them). Call checkout again afterwards to show
+    the shopper the new total before they pay.
+    """
+    session = await ShopperSession.objects.aget_signed_in(sessionId)
+    removed = await database_sync_to_async(services.remove_from_cart)(session, productId, quantity)
+    units = removed.cart_units
+    left = f"{removed.remaining} of it remain" if removed.remaining else "it is no longer in the cart"
+    return ToolResult(
+        RemovedFromCart(
+            sessionId=session.handle,
+            productId=productId,
+            quantityRemoved=removed.quantity_removed,
+            remaining=removed.remaining,
+            cartCount=units,
+        ),
+        text=(
+            f"Removed {removed.quantity_removed} × {removed.title}; {left}. The cart has {units} "
+            f"item{'s' if units != 1 else ''}. Call checkout to show the new total."
+        ),
     )
 
 
@@ -185,6 +242,7 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
         circle360Member=summary.member,
         shipTo=summary.ship_to,
         payment=summary.card,
+        version=summary.version,
         **money,
     )
     shipping = "free" if summary.totals.shipping == 0 else f"${output.shipping}"
@@ -200,7 +258,8 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
             " There is no card on the shopper's account, so they can't pay yet: the checkout tells them to add "
             "one on target.com (Account → Payments) and then ask to check out again. Never take card details in chat."
         )
-    return ToolResult(output, text=text)
+    tag = await tag_widget(checkout_widget.name, sessionId)
+    return ToolResult(output, text=text, meta=tag.meta())
 
 
 @server.tool(
@@ -215,11 +274,17 @@ async def checkout(sessionId: SessionId) -> ToolResult[CheckoutSummary]:
     invoking="Placing the order",
     invoked="Order placed",
 )
-async def complete_purchase(sessionId: SessionId, idempotencyKey: IdempotencyKey) -> ToolResult[PlacedOrder]:
+async def complete_purchase(
+    sessionId: SessionId,
+    idempotencyKey: IdempotencyKey,
+    version: Annotated[
+        str, Field(min_length=1, max_length=64, description="The version of the checkout summary the shopper reviewed.")
+    ],
+) -> ToolResult[PlacedOrder]:
     """Place the order for the signed-in shopper's cart, charging the card on file. Called by the
     checkout widget when the shopper presses Complete purchase."""
     session = await ShopperSession.objects.aget_signed_in(sessionId)
-    order = await database_sync_to_async(services.purchase)(session, idempotencyKey)
+    order = await database_sync_to_async(services.purchase)(session, idempotencyKey, version)
     lines = list(order.lines.all())
     output = PlacedOrder(
         sessionId=session.handle,

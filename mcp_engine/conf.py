@@ -18,6 +18,11 @@ class Defaults:
     # preflight answers); requests without an Origin header (server-side clients) are always accepted.
     MCP_ALLOWED_ORIGINS: list[str] = []
     MCP_MAX_BODY_BYTES: int = 4 * 1024 * 1024
+    # A request body still arriving after this long is refused with 408 (slow-body clients).
+    MCP_BODY_TIMEOUT_SECONDS: float = 30.0
+    # Long-lived streams (SSE, GET session streams, subscriptions/listen) one client address may
+    # hold open on one process; 0 for no cap.
+    MCP_MAX_STREAMS_PER_ADDRESS: int = 20
     # Handshake-era sessions end after this long without a request.
     MCP_SESSION_TTL_SECONDS: int = 24 * 3600
     # A comment on idle SSE streams this often, so proxies keep them open.
@@ -31,6 +36,10 @@ class Defaults:
     # A template name: the project's widget theme, inlined into every widget after the engine's
     # brand-neutral base styles. Empty: widgets wear only the base styles and the host's variables.
     MCP_WIDGET_THEME: str = ""
+    # Dotted paths of callables handed a ToolCallRecord after every tool call (analytics, audit).
+    # They run in the request path on the event loop, so they must be quick and must not block:
+    # buffer the record and write it later. One that raises is logged and never fails the call.
+    MCP_TOOL_CALL_OBSERVERS: list[str] = []
     # How the endpoints treat bearer tokens: "widget" (ignored), "mixed" or "oauth" (see mcp_engine.auth).
     MCP_AUTH: str = "widget"
     # Dotted path of the async callable (token, resource URL) -> Principal | None that checks tokens.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from mcp_types.jsonrpc import (
@@ -32,6 +33,8 @@ __all__ = [
     "http_status_for",
     "rate_limited",
     "refusal_headers",
+    "service_unavailable",
+    "unavailable_errors",
 ]
 
 RATE_LIMITED = -32029  # in the implementation range the 2026-07-28 spec leaves to servers
@@ -99,6 +102,46 @@ def rate_limited(retry_after: int, source: str) -> MCPError:
     error.http_status = 429
     error.retry_after = retry_after
     return error
+
+
+# How long a client is asked to wait when a service the server needs (cache, database) is down.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+
+def service_unavailable() -> MCPError:
+    """A 503 refusal: a service this server needs did not answer; the client may retry."""
+    error = MCPError(
+        INTERNAL_ERROR,
+        f"A service this server needs is unavailable; retry after {UNAVAILABLE_RETRY_AFTER_SECONDS} seconds.",
+        {"retryAfter": UNAVAILABLE_RETRY_AFTER_SECONDS},
+    )
+    error.http_status = 503
+    error.retry_after = UNAVAILABLE_RETRY_AFTER_SECONDS
+    return error
+
+
+@cache
+def unavailable_errors() -> tuple[type[BaseException], ...]:
+    """What a cache or database that cannot be reached raises: answered with 503, not 500.
+
+    Redis and django-redis are optional for the engine, so their errors join only when installed."""
+    from django.db import InterfaceError, OperationalError
+
+    found: list[type[BaseException]] = [ConnectionError, TimeoutError, OperationalError, InterfaceError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        found += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:
+        pass
+    try:
+        from django_redis.exceptions import ConnectionInterrupted  # type: ignore[import-untyped]
+
+        found.append(ConnectionInterrupted)
+    except ImportError:
+        pass
+    return tuple(found)
 
 
 class ToolError(Exception):

@@ -6,10 +6,15 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 
+from django.utils.module_loading import import_string
 from prometheus_client import Counter, Gauge, Histogram
+
+from mcp_engine.conf import mcp_settings
 
 logger = logging.getLogger("mcp_engine.calls")
 
@@ -47,3 +52,37 @@ def stream_open(server: str, kind: str) -> Iterator[None]:
         yield
     finally:
         gauge.dec()
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallRecord:
+    """What observers learn of one tool call. `principal` is the raw caller handle: hash it before
+    keeping it."""
+
+    server: str
+    tool: str
+    outcome: str
+    duration_ms: float
+    principal: str | None
+    session_id: str | None
+    at: float
+
+
+ToolCallObserver = Callable[[ToolCallRecord], None]
+
+
+@lru_cache(maxsize=8)
+def _observers(paths: tuple[str, ...]) -> tuple[ToolCallObserver, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def notify_tool_call(record: ToolCallRecord) -> None:
+    """Hand `record` to every MCP_TOOL_CALL_OBSERVERS callable; a failing one is logged, never raised."""
+    paths = tuple(mcp_settings.MCP_TOOL_CALL_OBSERVERS)
+    if not paths:
+        return
+    for observer in _observers(paths):
+        try:
+            observer(record)
+        except Exception:
+            logger.exception("tool call observer failed", extra={"observer": getattr(observer, "__name__", "?")})

@@ -33,6 +33,8 @@ from mcp_engine.errors import (
     PARSE_ERROR,
     UNSUPPORTED_PROTOCOL_VERSION,
     MCPError,
+    service_unavailable,
+    unavailable_errors,
 )
 from mcp_engine.observability import REQUESTS
 from mcp_engine.server import CACHEABLE_METHODS, KNOWN_METHODS, MCPServer
@@ -246,14 +248,41 @@ class Handshake(TypedDict):
     client_info: dict[str, Any]
 
 
+# A session keeps its client's data for a day in the shared cache, and an unauthenticated client
+# chooses it: only the parts the engine reads are kept, each bounded.
+STORED_CAPABILITIES = 16
+STORED_NAME_LENGTH = 64
+STORED_CLIENT_INFO = ("name", "title", "version")
+STORED_TEXT_LENGTH = 200
+
+
+def _names(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    names = [name for name in value if isinstance(name, str) and len(name) <= STORED_NAME_LENGTH]
+    return {name: {} for name in names[:STORED_CAPABILITIES]}
+
+
+def stored_capabilities(capabilities: Any) -> dict[str, Any]:
+    """The client's capability names and their sub-capability names (``elicitation.form``), no values:
+    handlers ask whether a capability is there, never what it carries."""
+    return {name: _names(capabilities[name]) for name in _names(capabilities)}
+
+
+def stored_client_info(client_info: Any) -> dict[str, str]:
+    if not isinstance(client_info, dict):
+        return {}
+    return {
+        key: value[:STORED_TEXT_LENGTH] for key in STORED_CLIENT_INFO if isinstance(value := client_info.get(key), str)
+    }
+
+
 def handshake(message: Message) -> Handshake:
-    """What an ``initialize`` request fixes for the rest of its session."""
-    capabilities = message.params.get("capabilities")
-    client_info = message.params.get("clientInfo")
+    """What an ``initialize`` request fixes for the rest of its session (bounded: see above)."""
     return {
         "protocol_version": negotiate_legacy_version(message.params.get("protocolVersion")),
-        "client_capabilities": capabilities if isinstance(capabilities, dict) else {},
-        "client_info": client_info if isinstance(client_info, dict) else {},
+        "client_capabilities": stored_capabilities(message.params.get("capabilities")),
+        "client_info": stored_client_info(message.params.get("clientInfo")),
     }
 
 
@@ -275,6 +304,17 @@ async def answer(server: MCPServer, message: Message, ctx: Context) -> tuple[dic
         result = await server.handle(method, message.params, ctx)
     except MCPError as exc:
         return error_response(message.id, exc), exc
+    except unavailable_errors() as exc:
+        logger.error(
+            "MCP %s on %s failed: a service it needs is unreachable (%s: %s)",
+            method,
+            server.name,
+            type(exc).__name__,
+            exc,
+            extra={"request_id": ctx.trace_id, "server": server.name},
+        )
+        error = service_unavailable()
+        return error_response(message.id, error), error
     except Exception:
         logger.exception(
             "MCP %s failed on %s", method, server.name, extra={"request_id": ctx.trace_id, "server": server.name}

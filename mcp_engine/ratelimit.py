@@ -7,11 +7,17 @@ the counter is a dict here. Either way the hot path takes no thread hop.
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cache as memoize
 from typing import Any
 
 from mcp_engine.conf import mcp_settings
+from mcp_engine.errors import unavailable_errors
+
+logger = logging.getLogger("mcp_engine")
+# A counter store that does not answer within this long counts as down.
+REDIS_TIMEOUT_SECONDS = 2.0
 
 
 class RateLimit:
@@ -36,8 +42,14 @@ class RateLimit:
         redis = _redis()
         if redis is not None:
             counter = f"ratelimit:{key}:{window}"
-            async with redis.pipeline(transaction=False) as pipe:
-                count, _ = await pipe.incr(counter).expire(counter, self.window + 1).execute()
+            try:
+                async with redis.pipeline(transaction=False) as pipe:
+                    count, _ = await pipe.incr(counter).expire(counter, self.window + 1).execute()
+            except unavailable_errors() as exc:
+                # Fail open: a limiter whose store is down must not take the whole service down with
+                # it; the requests that need Redis themselves fail fast with 503.
+                logger.warning("rate-limit store unreachable, request let through: %s", type(exc).__name__)
+                return 0
         else:
             count = self._count_locally(key, window)
         if count <= self.limit:
@@ -65,5 +77,13 @@ def _redis() -> Any:
     if not url:
         return None
     from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
 
-    return Redis.from_url(url)
+    # No retries with back-off: when Redis is down the request must learn it at once, not in seconds.
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+    )

@@ -23,7 +23,15 @@ from mcp_engine import auth
 from mcp_engine.conf import mcp_settings
 from mcp_engine.context import LOG_LEVELS, Context
 from mcp_engine.errors import INVALID_PARAMS, METHOD_NOT_FOUND, MCPError, ToolError, rate_limited
-from mcp_engine.observability import RATE_LIMITED, TOOL_CALLS, TOOL_SECONDS, logger, pseudonym
+from mcp_engine.observability import (
+    RATE_LIMITED,
+    TOOL_CALLS,
+    TOOL_SECONDS,
+    ToolCallRecord,
+    logger,
+    notify_tool_call,
+    pseudonym,
+)
 from mcp_engine.ratelimit import limit_for
 from mcp_engine.tools import DEFAULT_VISIBILITY, InputRequired, Tool, ToolResult, tool_annotations, tool_error_result
 from mcp_engine.widgets import Widget
@@ -359,7 +367,7 @@ class MCPServer:
         outcome = "internal_error"
         try:
             refused = self._authorize(tool, arguments, ctx)
-            result = refused if refused is not None else await self._run_tool(tool, arguments, principal, ctx)
+            result = refused if refused is not None else await self._run_tool(tool, arguments, ctx)
             outcome = (
                 "input_required"
                 if result.get("resultType") == "input_required"
@@ -383,6 +391,17 @@ class MCPServer:
                     "duration_ms": round(elapsed * 1000, 2),
                     "principal": pseudonym(principal) if principal else None,
                 },
+            )
+            notify_tool_call(
+                ToolCallRecord(
+                    server=self.name,
+                    tool=name,
+                    outcome=outcome,
+                    duration_ms=elapsed * 1000,
+                    principal=principal,
+                    session_id=ctx.session_id,
+                    at=time.time(),
+                )
             )
 
     def _authorize(self, tool: Tool, arguments: dict[str, Any], ctx: Context) -> dict[str, Any] | None:
@@ -412,12 +431,18 @@ class MCPServer:
         result["_meta"] = {auth.WWW_AUTHENTICATE_META: [value]}
         return result
 
-    async def _run_tool(
-        self, tool: Tool, arguments: dict[str, Any], principal: str | None, ctx: Context
-    ) -> dict[str, Any]:
+    async def _run_tool(self, tool: Tool, arguments: dict[str, Any], ctx: Context) -> dict[str, Any]:
+        # Arguments are validated before anything is keyed on them: a principal that is not a valid
+        # argument never names a rate-limit counter, and a valid one names it only hashed.
+        try:
+            kwargs = tool.parse_arguments(arguments)
+        except ToolError as exc:
+            return tool_error_result(str(exc))
+        # Only a tool that declares the principal argument has validated it.
+        principal = kwargs.get(self.principal_argument) if self.principal_argument else None
         limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_PRINCIPAL)
-        if principal is not None and limit is not None:
-            wait = await limit.hit(f"mcp-principal:{self.name}:{principal}")
+        if isinstance(principal, str) and principal and limit is not None:
+            wait = await limit.hit(f"mcp-principal:{self.name}:{pseudonym(principal)}")
             if wait:
                 RATE_LIMITED.labels(self.name, "principal").inc()
                 raise rate_limited(wait, f"for this {self.principal_argument}")
@@ -425,7 +450,6 @@ class MCPServer:
         if self.uses_database:
             await aclose_old_connections()
         try:
-            kwargs = tool.parse_arguments(arguments)
             if tool.context_param:
                 kwargs[tool.context_param] = ctx
             outcome = await tool.handler(**kwargs)

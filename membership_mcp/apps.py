@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class MembershipMCPConfig(AppConfig):
     name = "membership_mcp"
+    verbose_name = "Circle 360"

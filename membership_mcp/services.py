@@ -62,6 +62,7 @@ def enroll(session: ShopperSession, plan: str, idempotency_key: str) -> Membersh
         attempt=join,
         purpose="enrolment",
         refuse=refuse_if_member,
+        same_request=lambda membership: membership.plan == plan,
     )
 
 

@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Literal
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from pydantic import BaseModel, Field
 
+from analytics.tagging import tag_widget
 from auth_mcp.models import Shopper, ShopperSession
 from auth_mcp.tools import SignedInSessionId as SessionId
 from mcp_engine import MCPServer, ToolResult
@@ -41,6 +43,8 @@ signup_widget = server.widget(
         "an existing member sees their current plan instead."
     ),
     prefers_border=True,
+    # The app's own origin, where the widget runtime sends its events.
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
 )
 
 
@@ -243,7 +247,8 @@ async def circle_signup(sessionId: SessionId) -> ToolResult[SignupOffer]:
             "there; the widget confirms when they are enrolled. Call check-circle-membership afterwards to "
             "see their plan."
         )
-    return ToolResult(output, text=text)
+    tag = await tag_widget(signup_widget.name, sessionId)
+    return ToolResult(output, text=text, meta=tag.meta())
 
 
 @server.tool(

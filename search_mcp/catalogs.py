@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import math
 import re
 import time
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import reduce
 from operator import add, or_
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from prometheus_client import Counter
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from search_mcp.models import Product
 from shop.errors import ShopError
@@ -80,6 +82,15 @@ class CatalogUnavailable(CatalogError):
     """The source did not answer (5xx, timeout, unreachable): a stale cached answer may stand in."""
 
 
+# What a product from upstream may carry and still be put in a cart and paid for: the cart's columns
+# (product id 12 characters, title 200, unit price under 10**8) and a sane retail price.
+PRODUCT_ID_PATTERN = r"^\d{6,12}$"  # a TCIN, as add-to-cart takes it
+TITLE_MAX_LENGTH = 200
+BRAND_MAX_LENGTH = 100
+MAX_PRICE = Decimal("100000.00")
+MAX_REVIEW_COUNT = 10**9
+
+
 def to_cents(value: Any) -> Decimal:
     """A price as Decimal rounded half-up to cents: the one place money is rounded."""
     try:
@@ -88,7 +99,10 @@ def to_cents(value: Any) -> Decimal:
         raise ValueError(f"not a price: {value!r}") from exc
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"not a price: {value!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # more digits than the context holds: no price anyone pays
+        raise ValueError(f"not a price: {value!r}") from exc
 
 
 def normalise_query(query: str) -> str:
@@ -363,8 +377,7 @@ class UnwrangleCatalog:
         products = [product for item in results if (product := self._product(item)) is not None]
         if len(products) < len(results):
             logger.info("Skipped %d Unwrangle results without an id, name or price", len(results) - len(products))
-        total = body.get("total_results")
-        total = int(total) if isinstance(total, int | Decimal) and total >= 0 else len(products)
+        total = _count(body.get("total_results")) or len(products)
         return SourcePage(total_results=total, products=products)
 
     def _scrub(self, text: str) -> str:
@@ -372,36 +385,72 @@ class UnwrangleCatalog:
 
     @staticmethod
     def _product(item: Any) -> CatalogProduct | None:
-        if not isinstance(item, dict):
-            return None
-        tcin, name = item.get("id"), item.get("name")
-        brand, currency = item.get("brand"), item.get("currency")
-        if not isinstance(tcin, str | int) or not isinstance(name, str) or not name.strip():
-            return None
+        """One result as a product, or None when it lacks what a cart needs (an id, a name, a price)."""
         try:
-            price = to_cents(item.get("price"))
-        except ValueError:
+            fields = UnwrangleItem.model_validate(item)
+        except ValidationError:
             return None
-        tcin = str(tcin)
-        images = [url for url in _strings(item.get("images")) if _is_https_on(url, UNWRANGLE_IMAGE_HOST)]
-        thumbnail = item.get("thumbnail")
-        image = thumbnail if isinstance(thumbnail, str) and _is_https_on(thumbnail, UNWRANGLE_IMAGE_HOST) else None
-        url = item.get("url")
-        if not (isinstance(url, str) and _is_https_on(url, TARGET_PRODUCT_HOST)):
+        tcin = fields.id
+        images = [url for url in fields.images if _is_https_on(url, UNWRANGLE_IMAGE_HOST)]
+        thumbnail = fields.thumbnail
+        image = thumbnail if thumbnail and _is_https_on(thumbnail, UNWRANGLE_IMAGE_HOST) else None
+        url = fields.url
+        if not (url and _is_https_on(url, TARGET_PRODUCT_HOST)):
             url = f"https://{TARGET_PRODUCT_HOST}/p/-/A-{tcin}"
         return CatalogProduct(
             id=tcin,
-            title=name.strip(),
-            brand=brand if isinstance(brand, str) else "",
-            price=price,
-            currency=currency if isinstance(currency, str) else "USD",
-            rating=_rating(item.get("rating")),
-            review_count=_count(item.get("total_ratings")),
+            title=fields.name,
+            brand=fields.brand,
+            price=fields.price,
+            currency=fields.currency,
+            rating=fields.rating,
+            review_count=fields.total_ratings,
             image=image or (images[0] if images else None),
             url=url,
-            features=_strings(item.get("features")),
+            features=fields.features,
             images=images or ([image] if image else []),
         )
+
+
+def _tcin(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _title(value: Any) -> Any:
+    return value.strip()[:TITLE_MAX_LENGTH].strip() if isinstance(value, str) else value
+
+
+def _text(limit: int, default: str) -> BeforeValidator:
+    return BeforeValidator(lambda value: value.strip()[:limit] if isinstance(value, str) else default)
+
+
+def _price(value: Any) -> Decimal:
+    price = to_cents(value)  # ValueError for NaN, infinities, negatives and non-numbers
+    if price > MAX_PRICE:
+        raise ValueError(f"a price over {MAX_PRICE}")
+    return price
+
+
+def _optional_url(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 2000 else None
+
+
+class UnwrangleItem(BaseModel):
+    """One Unwrangle search result, as far as we trust it: the fields a cart needs are required and
+    bounded (the product is skipped otherwise); the rest fall back to safe values. NaN, infinities
+    and huge numbers never get past here."""
+
+    id: Annotated[str, BeforeValidator(_tcin), Field(pattern=PRODUCT_ID_PATTERN)]
+    name: Annotated[str, BeforeValidator(_title), Field(min_length=1)]
+    price: Annotated[Decimal, BeforeValidator(_price)]
+    brand: Annotated[str, _text(BRAND_MAX_LENGTH, "")] = ""
+    currency: Annotated[str, BeforeValidator(lambda value: value if value in {"USD"} else "USD")] = "USD"
+    rating: Annotated[float, BeforeValidator(lambda value: _rating(value))] = 0.0
+    total_ratings: Annotated[int, BeforeValidator(lambda value: _count(value))] = 0
+    thumbnail: Annotated[str | None, BeforeValidator(_optional_url)] = None
+    url: Annotated[str | None, BeforeValidator(_optional_url)] = None
+    images: Annotated[list[str], BeforeValidator(lambda value: [u for u in _strings(value) if len(u) <= 2000])] = []
+    features: Annotated[list[str], BeforeValidator(lambda value: [f[:500] for f in _strings(value)][:20])] = []
 
 
 @dataclass(frozen=True)
@@ -443,13 +492,17 @@ def _is_https_on(url: str, host: str) -> bool:
 def _rating(value: Any) -> float:
     try:
         rating = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    if not math.isfinite(rating):
         return 0.0
     return round(min(max(rating, 0.0), 5.0), 1)
 
 
 def _count(value: Any) -> int:
-    return int(value) if isinstance(value, int | Decimal) and value >= 0 else 0
+    if isinstance(value, Decimal) and not value.is_finite():
+        return 0
+    return min(int(value), MAX_REVIEW_COUNT) if isinstance(value, int | Decimal) and value >= 0 else 0
 
 
 def active_catalog() -> Catalog:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from django.conf import settings
 from pydantic import BaseModel, Field, StringConstraints
 
+from analytics.tagging import WidgetVariant, tag_widget
 from auth_mcp.models import Shopper, ShopperSession
 from mcp_engine import MCPServer, ToolError, ToolResult
 from search_mcp import services
@@ -38,7 +40,8 @@ carousel = server.widget(
     ),
     prefers_border=True,
     resource_domains=lambda: active_catalog().image_origins,
-    connect_domains=[],
+    # The app's own origin, where the widget runtime sends the carousel's events.
+    connect_domains=lambda: [settings.PUBLIC_BASE_URL],
     redirect_domains=["https://www.target.com"],
 )
 
@@ -53,6 +56,14 @@ SessionId = Annotated[
     Field(
         max_length=64,
         description="The sessionId of a signed-in Target session (from the sign-in server), for personal picks.",
+    ),
+]
+
+JourneySessionId = Annotated[
+    str | None,
+    Field(
+        max_length=64,
+        description="The sessionId of the shopper's Target session, when there is one (signed in or not).",
     ),
 ]
 
@@ -93,6 +104,10 @@ class SearchOutput(BaseModel):
     has_more: bool = Field(description="True when a next page exists.")
     stale: bool = Field(description="True when Target's search was down and these are older cached results.")
     products: list[ProductCard]
+    variant: WidgetVariant | None = Field(
+        default=None,
+        description="The carousel layout this shopper sees in an A/B experiment (row or grid); the widget draws it.",
+    )
 
 
 class RecommendedProduct(ProductCard):
@@ -121,13 +136,16 @@ class RecommendationsOutput(BaseModel):
     invoking="Searching Target",
     invoked="Products ready",
 )
-async def search_target_products(query: Query, page: Page = 1) -> ToolResult[SearchOutput]:
+async def search_target_products(
+    query: Query, page: Page = 1, sessionId: JourneySessionId = None
+) -> ToolResult[SearchOutput]:
     """Search Target for products and show them in a carousel, a page at a time, with price, rating and reviews.
 
     Use it whenever the shopper wants to find or compare products. The result lists each product's
     id, which add-to-cart on the checkout server takes as productId. Ask for page 2, 3, ... for more.
     """
     results = await _search(query, page)
+    tag = await tag_widget(carousel.name, sessionId)
     output = SearchOutput(
         query=results.query,
         page=results.page,
@@ -136,9 +154,10 @@ async def search_target_products(query: Query, page: Page = 1) -> ToolResult[Sea
         has_more=results.has_more,
         stale=results.stale,
         products=[ProductCard.of(product) for product in results.products],
+        variant=tag.variant,
     )
     images = {product.id: product.images for product in results.products}
-    return ToolResult(output, text=_search_text(results), meta={"images": images})
+    return ToolResult(output, text=_search_text(results), meta={"images": images, **tag.meta()})
 
 
 @server.tool(

@@ -163,6 +163,31 @@ class BodyFieldThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+def client_address(request: Request) -> str:
+    """The client's address; behind a trusted proxy, the last X-Forwarded-For entry (the one it saw)."""
+    if settings.MCP_TRUST_X_FORWARDED_FOR:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class PerAddressThrottle(SimpleRateThrottle):
+    """Counts requests per client address, once their body has validated (a malformed body costs
+    nothing worth limiting, and the view checks its throttles again after validation)."""
+
+    rate_setting: str
+
+    def get_rate(self) -> str:
+        return str(getattr(settings, self.rate_setting))
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        if not getattr(view, "throttle_subjects", None):
+            return None
+        ident = hashlib.sha256(client_address(request).encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 class PerSessionShopThrottle(BodyFieldThrottle):
     scope = "shop_session"
     rate_setting = "SHOP_RATE_PER_SESSION"

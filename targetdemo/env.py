@@ -90,7 +90,16 @@ def database_from_url(name: str) -> dict[str, object] | None:
         raise ImproperlyConfigured(
             f"{name} must look like postgres://user:password@host:5432/dbname; got scheme {parts.scheme!r}."
         )
-    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    options: dict[str, object] = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    # Under ASGI each synchronous view runs in a thread of its own request, and a persistent
+    # connection stays with its thread: a burst of requests held every connection PostgreSQL had.
+    # So connections come from psycopg's pool (bounded per process) and go back to it at the end of
+    # every request (CONN_MAX_AGE 0); a request waits up to `timeout` seconds for a free one.
+    options["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10, minimum=1),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
+    }
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
@@ -98,9 +107,7 @@ def database_from_url(name: str) -> dict[str, object] | None:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        # Reused connections, checked before each use after an error (tool calls sweep them).
-        "CONN_MAX_AGE": 600,
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_MAX_AGE": 0,
         "OPTIONS": options,
     }
 

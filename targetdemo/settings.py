@@ -65,6 +65,8 @@ MCP_ALLOWED_ORIGINS = env_origin_list(
 )
 MCP_MAX_BODY_BYTES = env_int("MCP_MAX_BODY_BYTES", Engine.MCP_MAX_BODY_BYTES, minimum=1024)
 MCP_SESSION_TTL_SECONDS = env_int("MCP_SESSION_TTL_SECONDS", Engine.MCP_SESSION_TTL_SECONDS, minimum=60)
+MCP_BODY_TIMEOUT_SECONDS = env_int("MCP_BODY_TIMEOUT_SECONDS", int(Engine.MCP_BODY_TIMEOUT_SECONDS), minimum=1)
+MCP_MAX_STREAMS_PER_ADDRESS = env_int("MCP_MAX_STREAMS_PER_ADDRESS", Engine.MCP_MAX_STREAMS_PER_ADDRESS)
 MCP_SSE_KEEPALIVE_SECONDS = env_int("MCP_SSE_KEEPALIVE_SECONDS", Engine.MCP_SSE_KEEPALIVE_SECONDS, minimum=1)
 # Per client address on the MCP endpoints, and per shopper session (the principal of the servers
 # that name one) on tool calls; "0" turns a limit off (benchmarks do). MCP_RATE_LIMIT_PER_SHOPPER
@@ -78,12 +80,14 @@ MCP_TRUST_X_FORWARDED_FOR = env_bool("MCP_TRUST_X_FORWARDED_FOR", Engine.MCP_TRU
 # The dedicated origin a host gives our widgets (declared as _meta.ui.domain; the callbacks admit
 # it through CORS); unset: none declared, and hosts use their shared sandbox origin.
 MCP_WIDGET_DOMAIN = env_url("MCP_WIDGET_DOMAIN", "") if env_str("MCP_WIDGET_DOMAIN") else ""
-# Failed admin logins allowed per address and per username in a window ("failures/seconds", 0 = off).
+# Failed admin logins allowed per (username, address) in a window, four times as many per address
+# ("failures/seconds", 0 = off).
 ADMIN_LOGIN_FAILURES = env_rate("ADMIN_LOGIN_FAILURES", "5/300")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # django.contrib.admin with the operator's site (targetdemo.admin_site) as admin.site.
+    "targetdemo.admin_site.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -99,6 +103,7 @@ INSTALLED_APPS = [
     "authserver",
     # The app of each mounted server, from its dotted path in MCP_SERVERS.
     *dict.fromkeys(dotted.partition(".")[0] for dotted in MCP_SERVERS.values()),
+    "analytics",
     "playground",
     "acp",
     # The project package itself: the serve_workers command and the admin login throttle's page.
@@ -112,7 +117,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Failed admin logins per address and per username, counted in the cache (429 when too many).
+    # Failed admin logins per (username, address) and per address, counted in the cache (429 when too many).
     "targetdemo.admin_throttle.AdminLoginThrottleMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -164,7 +169,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            # Down or unreachable, Redis must fail a request at once (503), not hang it.
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "targetdemo"),
         }
     }
@@ -286,6 +296,8 @@ LOGGING = {
     },
 }
 
+# Health probes talk plain HTTP to the process: a redirect would hide /readyz's 503 from them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -370,6 +382,9 @@ DEMO_RESET_MODELS = env_list(
 # DRF throttle rates ("<count>/<sec|min|hour|day>") for the sign-in callbacks.
 SIGN_IN_RATE_PER_SESSION = env_str("SIGN_IN_RATE_PER_SESSION", "20/min")
 SIGN_IN_RATE_PER_EMAIL = env_str("SIGN_IN_RATE_PER_EMAIL", "10/min")
+# Every sign-in attempt hashes a password: one client address gets this many a minute, all sessions
+# and emails together (the address MCP_TRUST_X_FORWARDED_FOR says to believe).
+SIGN_IN_RATE_PER_ADDRESS = env_str("SIGN_IN_RATE_PER_ADDRESS", "30/min")
 
 # Product search (search_mcp) ---------------------------------------------------------------------
 # With UNWRANGLE_API_KEY set, /mcp2 searches Target through Unwrangle's paid API; without it, the
@@ -413,6 +428,20 @@ FREE_SHIPPING_THRESHOLD = _env_money("FREE_SHIPPING_THRESHOLD", "35.00")
 SHIPPING_FEE = _env_money("SHIPPING_FEE", "5.99")
 # DRF throttle rate for the checkout and enrolment callbacks, per sessionId.
 SHOP_RATE_PER_SESSION = env_str("SHOP_RATE_PER_SESSION", "120/min")
+
+# Demo analytics (analytics) -----------------------------------------------------------------------
+# Shoppers appear in analytics as an HMAC of their session handle under this key (never an email or
+# a name); by default derived from SECRET_KEY. Changing it starts every shopper afresh.
+ANALYTICS_SECRET = env_str("ANALYTICS_SECRET") or f"analytics:{SECRET_KEY}"
+# `manage.py purge_analytics` deletes events older than this.
+ANALYTICS_RETENTION_DAYS = env_int("ANALYTICS_RETENTION_DAYS", 90, minimum=1)
+# Tool calls are recorded server-side through the engine's observer hook; 0 turns that off.
+ANALYTICS_RECORD_TOOL_CALLS = env_bool("ANALYTICS_RECORD_TOOL_CALLS", True)
+MCP_TOOL_CALL_OBSERVERS = ["analytics.recording.record_tool_call"] if ANALYTICS_RECORD_TOOL_CALLS else []
+# Recorded tool calls wait in memory at most this long (or until a batch is full) before one insert.
+ANALYTICS_FLUSH_MS = env_int("ANALYTICS_FLUSH_MS", 1000, minimum=10)
+# DRF throttle rate for the event ingest endpoint, per shopper pseudonym.
+ANALYTICS_RATE_PER_SHOPPER = env_str("ANALYTICS_RATE_PER_SHOPPER", "600/min")
 
 # Agentic checkout (acp): the Agentic Commerce Protocol's REST API under /acp -------------------------
 # Express shipping (any order, members too); standard shipping follows the rules above.

@@ -1,9 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from acp import views as acp_views
 from targetdemo import views
+
+# A failure outside the API views' own handling still answers /api/ in JSON (production pages).
+handler500 = "targetdemo.views.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +17,9 @@ urlpatterns = [
     path("api/", include("auth_mcp.urls")),
     path("api/", include("checkout_mcp.urls")),
     path("api/", include("membership_mcp.urls")),
+    path("api/", include("analytics.urls")),
+    # Last of /api/: an unknown path answers in JSON like every API answer, never an HTML page.
+    re_path(r"^api/", views.api_not_found, name="api-not-found"),
     path("catalog/", include("search_mcp.urls")),
     path("playground/", include("playground.urls")),
     path(".well-known/acp.json", acp_views.discovery, name="acp-discovery"),

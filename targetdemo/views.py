@@ -10,7 +10,12 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shop.api import error_body
+
+API_PREFIX = "/api/"
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
@@ -52,3 +57,16 @@ async def readyz(request: HttpRequest) -> JsonResponse:
         checks["channel_layer"] = f"error: {type(exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Any /api/ path that no callback answers."""
+    return JsonResponse(error_body("not_found", f"There is no API endpoint at {request.path}."), status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: JSON for the API, Django's page for everything else."""
+    if request.path.startswith(API_PREFIX):
+        message = "Something went wrong on our side. Try again in a moment."
+        return JsonResponse(error_body("internal_error", message), status=500)
+    return defaults.server_error(request)

@@ -192,8 +192,10 @@ def server_env(tmp_dir: Path, port: int | None = None, /, **overrides: str) -> d
     # Every test shares 127.0.0.1 and signs Lauren in many times a minute; the tests about rate
     # limits and throttles set their own.
     env.setdefault("MCP_RATE_LIMIT_PER_ADDRESS", "0")
+    env.setdefault("MCP_MAX_STREAMS_PER_ADDRESS", "0")
     env.setdefault("SIGN_IN_RATE_PER_EMAIL", "1000/min")
     env.setdefault("SIGN_IN_RATE_PER_SESSION", "1000/min")
+    env.setdefault("SIGN_IN_RATE_PER_ADDRESS", "100000/min")
     # Redis may be shared with other runs: this run's keys carry its own prefix.
     env.setdefault("CACHE_KEY_PREFIX", KEY_PREFIX)
     if not env.get("DATABASE_URL"):
@@ -392,6 +394,14 @@ def structured(result: CallToolResult) -> dict[str, Any]:
     """A tool result's structuredContent, which the tool must have sent as a JSON object."""
     assert isinstance(result.structured_content, dict), f"no structuredContent object in {result.content}"
     return result.structured_content
+
+
+async def reviewed(live: LiveServer, session_id: str) -> dict[str, str]:
+    """What the checkout widget posts to complete the purchase: the session, and the version of the
+    checkout summary the shopper reviewed (the checkout tool's result)."""
+    result = await call_tool(live, "/mcp3", "checkout", {"sessionId": session_id})
+    assert not result.is_error, text_of(result)
+    return {"sessionId": session_id, "version": str(structured(result)["version"])}
 
 
 async def start_session(live: LiveServer) -> str:

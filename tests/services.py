@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -98,3 +102,57 @@ def clear_cache() -> None:
         cache.delete_pattern("*")
     else:
         cache.clear()
+
+
+REDIS_SERVER_MISSING = "no redis-server on PATH; install Redis to run it"
+# Bounds a wait for a private server to start or stop; not a timing.
+SERVICE_SECONDS = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrivateRedis:
+    """A redis-server of a test's own on a port of its own, that the test stops and starts again
+    (the machine's shared Redis is never touched). Nothing is persisted."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [*command, "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self._wait(up=True)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=SERVICE_SECONDS)
+        self.process = None
+        self._wait(up=False)
+
+    def _wait(self, *, up: bool) -> None:
+        deadline = time.monotonic() + SERVICE_SECONDS
+        while reachable(self.url, self.port) != up:
+            assert time.monotonic() < deadline, f"redis-server on {self.port} did not {'start' if up else 'stop'}"
+            time.sleep(0.05)
+
+
+@contextmanager
+def private_redis(directory: Path) -> Iterator[PrivateRedis]:
+    """A started PrivateRedis, stopped at the end of the block whatever state it is in."""
+    assert shutil.which("redis-server"), REDIS_SERVER_MISSING
+    server = PrivateRedis(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -128,7 +128,9 @@ def test_the_schema_describes_bodies_headers_and_errors(api_live: LiveServer) ->
     complete = document["paths"]["/api/checkout/complete"]["post"]
     header = next(p for p in complete["parameters"] if p["name"] == "Idempotency-Key")
     assert header["in"] == "header" and header["required"] is True and header["schema"]["pattern"]
-    assert complete["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SessionRequest")
+    assert complete["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/CompletePurchaseRequest")
+    body = document["components"]["schemas"]["CompletePurchaseRequest"]
+    assert set(body["required"]) == {"sessionId", "version"}, "the charge is bound to the reviewed summary"
     assert {"200", "400", "402", "403", "404", "409", "410", "429"} <= set(complete["responses"])
     assert "Retry-After" in complete["responses"]["429"]["headers"]
     error = document["components"]["schemas"]["Error"]

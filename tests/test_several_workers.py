@@ -288,7 +288,7 @@ def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Wo
     key = str(uuid.uuid4())
     placed = httpx.post(
         f"{cluster.next()}/api/checkout/complete",
-        json={"sessionId": session_id},
+        json={"sessionId": session_id, "version": summary["version"]},
         headers={"Idempotency-Key": key},
         timeout=30,
     )
@@ -301,7 +301,7 @@ def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Wo
     # A retry through the other worker answers the same order: one order, not two.
     again = httpx.post(
         f"{cluster.next()}/api/checkout/complete",
-        json={"sessionId": session_id},
+        json={"sessionId": session_id, "version": summary["version"]},
         headers={"Idempotency-Key": key},
         timeout=30,
     )
@@ -313,6 +313,9 @@ def test_killing_a_worker_mid_journey_loses_no_cart_session_or_order(cluster: Wo
     assert int(re.findall(rf"pid (\d+) port {port} restarted", restarted)[-1]) != pid
     cluster.wait_until_healthy(doomed)
     replay = httpx.post(
-        f"{doomed}/api/checkout/complete", json={"sessionId": session_id}, headers={"Idempotency-Key": key}, timeout=30
+        f"{doomed}/api/checkout/complete",
+        json={"sessionId": session_id, "version": summary["version"]},
+        headers={"Idempotency-Key": key},
+        timeout=30,
     )
     assert replay.status_code == 200 and replay.json()["orderNumber"] == order["orderNumber"], replay.text

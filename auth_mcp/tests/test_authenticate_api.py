@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher, PBKDF2PasswordHasher
+from django.db import connection
 from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
@@ -144,3 +146,41 @@ def test_it_throttles_each_email_across_sessions(settings: Settings, api: APICli
         for email in ["marcus.chen@example.com", "MARCUS.CHEN@example.com", "marcus.chen@example.com"]
     ]
     assert statuses == [401, 401, 429]
+
+
+def test_it_throttles_each_client_address_across_sessions_and_emails(settings: Settings, api: APIClient) -> None:
+    settings.SIGN_IN_RATE_PER_ADDRESS = "3/min"
+    statuses = [
+        post(
+            api, sessionId=ShopperSession.objects.start().handle, email=f"guess{n}@example.com", password="x"
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+    elsewhere = APIClient(REMOTE_ADDR="198.51.100.23")
+    assert (
+        post(
+            elsewhere, sessionId=ShopperSession.objects.start().handle, email="x@example.com", password="x"
+        ).status_code
+        == 401
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("email", ["nobody-here@example.com", MARCUS.email])
+def test_the_password_is_hashed_outside_any_transaction(
+    api: APIClient, marcus_shopper: Shopper, monkeypatch: pytest.MonkeyPatch, email: str
+) -> None:
+    inside: list[bool] = []
+    for hasher in (PBKDF2PasswordHasher, MD5PasswordHasher):
+        for method in ("encode", "verify"):
+            original = getattr(hasher, method)
+
+            def spy(self: object, *args: object, _original: Any = original) -> Any:
+                inside.append(connection.in_atomic_block)
+                return _original(self, *args)
+
+            monkeypatch.setattr(hasher, method, spy)
+    session = ShopperSession.objects.start()
+    assert post(api, sessionId=session.handle, email=email, password="not-the-password").status_code == 401
+    assert inside and not any(inside), "a hash ran while a transaction held the database"

@@ -20,7 +20,7 @@ async def test_it_is_listed_for_widgets_and_hidden_from_the_model(live: LiveServ
     assert meta["openai/widgetAccessible"] is True
     assert meta["openai/visibility"] == "private"
     assert "openai/outputTemplate" not in meta  # it renders nothing of its own
-    assert set(tools[TOOL].input_schema["required"]) == {"sessionId", "idempotencyKey"}
+    assert set(tools[TOOL].input_schema["required"]) == {"sessionId", "idempotencyKey", "version"}
     checkout_meta = tools["checkout"].meta or {}
     assert checkout_meta["ui"]["visibility"] == ["model", "app"]
     assert checkout_meta["openai/visibility"] == "public"
@@ -34,8 +34,9 @@ async def test_the_widget_places_the_order_and_a_repeat_answers_the_same_order(l
     summary = await checkout(live, session_id)
     key = new_key()
 
-    placed = await call_tool(live, "/mcp3", TOOL, {"sessionId": session_id, "idempotencyKey": key})
-    again = await call_tool(live, "/mcp3", TOOL, {"sessionId": session_id, "idempotencyKey": key})
+    reviewed = {"sessionId": session_id, "version": summary["version"]}
+    placed = await call_tool(live, "/mcp3", TOOL, {**reviewed, "idempotencyKey": key})
+    again = await call_tool(live, "/mcp3", TOOL, {**reviewed, "idempotencyKey": key})
 
     assert not placed.is_error, text_of(placed)
     order = structured(placed)
@@ -45,7 +46,7 @@ async def test_the_widget_places_the_order_and_a_repeat_answers_the_same_order(l
     assert order["orderNumber"] in text_of(placed)
     assert stored_order(live, order["orderNumber"])["orders_with_key"] == 1
     # One service behind both doors: the callback with the same key answers the same order.
-    callback = await post(live, COMPLETE, {"sessionId": session_id}, key)
+    callback = await post(live, COMPLETE, reviewed, key)
     assert callback.status_code == 200 and callback.json()["orderNumber"] == order["orderNumber"]
 
 
@@ -56,7 +57,9 @@ async def test_a_declined_card_is_a_tool_error_saying_why(live: LiveServer) -> N
     await add(live, session_id, NOTEBOOK)
     before = await checkout(live, session_id)
 
-    declined = await call_tool(live, "/mcp3", TOOL, {"sessionId": session_id, "idempotencyKey": new_key()})
+    declined = await call_tool(
+        live, "/mcp3", TOOL, {"sessionId": session_id, "idempotencyKey": new_key(), "version": before["version"]}
+    )
 
     assert declined.is_error
     assert text_of(declined).startswith("Your card was declined.")
@@ -68,5 +71,7 @@ async def test_it_refuses_a_malformed_idempotency_key(live: LiveServer) -> None:
     shopper = PRIYA.fresh()
     create_in(live, shopper)
     session_id = await signed_in_session(live, shopper)
-    result = await call_tool(live, "/mcp3", TOOL, {"sessionId": session_id, "idempotencyKey": "short"})
+    result = await call_tool(
+        live, "/mcp3", TOOL, {"sessionId": session_id, "idempotencyKey": "short", "version": "0" * 32}
+    )
     assert result.is_error and "idempotencyKey" in text_of(result)

@@ -17,6 +17,8 @@ def engine_settings(settings: Settings) -> Settings:
     settings.MCP_ALLOWED_ORIGINS = []
     settings.MCP_RATE_LIMIT_PER_ADDRESS = "0"
     settings.MCP_RATE_LIMIT_PER_PRINCIPAL = "0"
+    # The project's own observers (analytics) are not the engine's business here.
+    settings.MCP_TOOL_CALL_OBSERVERS = []
     return settings
 
 

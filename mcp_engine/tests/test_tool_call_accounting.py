@@ -11,7 +11,7 @@ from pytest_django.fixtures import Settings
 from mcp_engine import MCPServer, ToolError
 from mcp_engine.errors import INTERNAL_ERROR, RATE_LIMITED
 from mcp_engine.observability import RATE_LIMITED as RATE_LIMITED_TOTAL
-from mcp_engine.observability import REQUESTS, TOOL_CALLS, TOOL_SECONDS, pseudonym
+from mcp_engine.observability import REQUESTS, TOOL_CALLS, TOOL_SECONDS, ToolCallRecord, pseudonym
 from mcp_engine.tests.asgi import Client, Response, modern_headers, modern_params, rpc, sample
 from mcp_engine.tools import ToolHints
 
@@ -97,3 +97,43 @@ async def test_metrics_count_each_outcome_and_time_every_call() -> None:
     assert sample(TOOL_SECONDS, "mcp_tool_call_seconds_count", server="ledger", tool="record") == timed_before + 2
     requests = sample(REQUESTS, "mcp_requests_total", server="ledger", method="tools/call", era="modern")
     assert requests == requests_before + 3
+
+
+seen: list[ToolCallRecord] = []
+
+
+def remember(record: ToolCallRecord) -> None:
+    seen.append(record)
+
+
+def explode(record: ToolCallRecord) -> None:
+    raise RuntimeError("observer broke")
+
+
+async def test_observers_learn_of_every_tool_call_with_its_outcome_and_principal(settings: Settings) -> None:
+    settings.MCP_TOOL_CALL_OBSERVERS = [f"{__name__}.remember"]
+    seen.clear()
+    caller = f"caller-{uuid.uuid4().hex}"
+    await call("record", {"caller": caller, "amount": 1})
+    await call("record", {"caller": caller, "amount": -1})
+    await call("audit", {})
+
+    assert [(r.server, r.tool, r.outcome, r.principal) for r in seen] == [
+        ("ledger", "record", "ok", caller),
+        ("ledger", "record", "tool_error", caller),
+        ("ledger", "audit", "internal_error", None),
+    ]
+    assert all(record.duration_ms >= 0 for record in seen)
+
+
+async def test_a_failing_observer_is_logged_and_the_call_still_answers(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.MCP_TOOL_CALL_OBSERVERS = [f"{__name__}.explode", f"{__name__}.remember"]
+    seen.clear()
+    with caplog.at_level(logging.ERROR, logger="mcp_engine.calls"):
+        answer = await call("record", {"caller": "someone", "amount": 2})
+
+    assert answer.status == 200 and answer.json()["result"]["isError"] is False
+    assert [record.outcome for record in seen] == ["ok"]
+    assert "tool call observer failed" in caplog.text

@@ -133,10 +133,10 @@ async def test_every_answer_carries_the_callers_request_id_or_a_new_one(fixtures
 async def test_a_transport_failure_is_an_internal_error_without_details(
     fixtures_client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def session_store_down(*args: object, **kwargs: object) -> sessions.LegacySession:
-        raise ConnectionError("cache at 10.0.0.7 refused the connection")
+    async def session_store_broken(*args: object, **kwargs: object) -> sessions.LegacySession:
+        raise RuntimeError("cache at 10.0.0.7 answered garbage")
 
-    monkeypatch.setattr(sessions, "start", session_store_down)
+    monkeypatch.setattr(sessions, "start", session_store_broken)
     caplog.set_level(logging.ERROR, logger="mcp_engine")
     response = await fixtures_client.request(
         "POST", PATH, json_body=rpc("initialize", {}), headers={"Content-Type": "application/json"}
@@ -145,6 +145,23 @@ async def test_a_transport_failure_is_an_internal_error_without_details(
     assert error["message"] == "Internal error."
     assert b"10.0.0.7" not in response.body
     assert any("10.0.0.7" in str(record.exc_info[1]) for record in caplog.records if record.exc_info)
+
+
+async def test_an_unreachable_session_store_is_503_with_retry_after_and_logged(
+    fixtures_client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def session_store_down(*args: object, **kwargs: object) -> sessions.LegacySession:
+        raise ConnectionError("cache at 10.0.0.7 refused the connection")
+
+    monkeypatch.setattr(sessions, "start", session_store_down)
+    caplog.set_level(logging.ERROR, logger="mcp_engine")
+    response = await fixtures_client.request(
+        "POST", PATH, json_body=rpc("initialize", {}), headers={"Content-Type": "application/json"}
+    )
+    error = assert_refused(response, 503, INTERNAL_ERROR)
+    assert "unavailable" in error["message"] and response.headers["retry-after"] == "5"
+    assert b"10.0.0.7" not in response.body
+    assert any("10.0.0.7" in record.getMessage() for record in caplog.records)
 
 
 @pytest.mark.usefixtures("frozen_clock")

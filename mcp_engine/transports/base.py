@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 from channels.exceptions import StopConsumer
@@ -31,6 +32,8 @@ from mcp_engine.errors import (
     http_status_for,
     rate_limited,
     refusal_headers,
+    service_unavailable,
+    unavailable_errors,
 )
 from mcp_engine.observability import RATE_LIMITED, request_id
 from mcp_engine.protocol import ASSUMED_LEGACY_VERSION, Envelope, Message, answer, dumps, error_response
@@ -59,6 +62,7 @@ CORS_EXPOSE_HEADERS = b"Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, 
 CORS_MAX_AGE_SECONDS = b"600"
 REPLY_PREFIX = "mcp-reply:"
 ASK_TIMEOUT_SECONDS = 120
+STREAM_RETRY_AFTER_SECONDS = 10
 # Channel-layer events: a message for a session's streams, and a list change for listen streams.
 SESSION_MESSAGE = "mcp.message"
 LIST_CHANGED = "mcp.list_changed"
@@ -72,6 +76,8 @@ Headers = list[tuple[bytes, bytes]]
 
 # Work that outlives the HTTP exchange that started it (2024-11-05 POSTs answer 202 first).
 _background: set[asyncio.Task[Any]] = set()
+# Long-lived streams open on this process, per client address (MCP_MAX_STREAMS_PER_ADDRESS).
+_streams_by_address: Counter[str] = Counter()
 
 
 def spawn(coro: Awaitable[Any]) -> None:
@@ -94,6 +100,7 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         self.task: asyncio.Task[None] | None = None
         self.headers: dict[str, list[str]] = {}
         self.trace_id = ""
+        self.body_deadline: asyncio.TimerHandle | None = None
         # Filled once the request passed the Origin check, so refusals never carry CORS headers.
         self.cors: Headers = []
 
@@ -113,15 +120,29 @@ class BaseMCPConsumer(AsyncHttpConsumer):
         limit = mcp_settings.MCP_MAX_BODY_BYTES
         if self.size <= limit:
             self.body.append(chunk)
+        if message.get("more_body") and self.body_deadline is None and self.task is None:
+            # A body trickling in must not hold the request (and its memory) open indefinitely.
+            loop = asyncio.get_running_loop()
+            self.body_deadline = loop.call_later(mcp_settings.MCP_BODY_TIMEOUT_SECONDS, self.body_too_slow)
         if message.get("more_body") or self.task is not None:
             return
+        if self.body_deadline is not None:
+            self.body_deadline.cancel()
         if self.size > limit:
             error = MCPError(INVALID_REQUEST, f"Request body too large: the limit is {limit} bytes.")
             self.task = asyncio.ensure_future(self.send_json(413, error_response(None, error)))
             return
         self.task = asyncio.ensure_future(self.guarded(b"".join(self.body)))
 
+    def body_too_slow(self) -> None:
+        if self.task is None:
+            seconds = mcp_settings.MCP_BODY_TIMEOUT_SECONDS
+            error = MCPError(INVALID_REQUEST, f"Request body too slow: it must arrive within {seconds:g} seconds.")
+            self.task = asyncio.ensure_future(self.send_json(408, error_response(None, error)))
+
     async def http_disconnect(self, message: dict[str, Any]) -> None:
+        if self.body_deadline is not None:
+            self.body_deadline.cancel()
         if self.task is not None and not self.task.done():
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -139,21 +160,33 @@ class BaseMCPConsumer(AsyncHttpConsumer):
             # since a browser sends one before many of its requests on its own.
             await self.send_empty(204, self.preflight_headers())
             return
-        limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_ADDRESS)
-        if limit is not None:
-            wait = await limit.hit(f"mcp-address:{self.client_address()}")
-            if wait:
-                RATE_LIMITED.labels(self.server.name, "address").inc()
-                await self.send_error(None, rate_limited(wait, "from this client address"), modern=True)
-                return
-        refused = await self.authenticate()
-        if refused is not None:
-            await self.send_error(None, refused, modern=True)
-            return
+        # Everything from here may touch the cache or the database; whatever fails, the client gets
+        # an answer (503 when a service is down), never a request left hanging.
         try:
+            limit = limit_for(mcp_settings.MCP_RATE_LIMIT_PER_ADDRESS)
+            if limit is not None:
+                wait = await limit.hit(f"mcp-address:{self.client_address()}")
+                if wait:
+                    RATE_LIMITED.labels(self.server.name, "address").inc()
+                    await self.send_error(None, rate_limited(wait, "from this client address"), modern=True)
+                    return
+            refused = await self.authenticate()
+            if refused is not None:
+                await self.send_error(None, refused, modern=True)
+                return
             await self.handle(body)
         except asyncio.CancelledError:
             raise
+        except unavailable_errors() as exc:
+            logger.error(
+                "MCP request on %s failed: a service it needs is unreachable (%s: %s)",
+                self.scope.get("path"),
+                type(exc).__name__,
+                exc,
+                extra={"request_id": self.trace_id},
+            )
+            with contextlib.suppress(Exception):
+                await self.send_error(None, service_unavailable(), modern=True)
         except Exception:
             logger.exception("MCP transport failure on %s", self.scope.get("path"))
             with contextlib.suppress(Exception):
@@ -192,6 +225,31 @@ class BaseMCPConsumer(AsyncHttpConsumer):
             if origin != f"{scheme}://{host}":
                 return 403, f"Origin {origin!r} is not allowed to use this MCP server."
         return None
+
+    @contextlib.contextmanager
+    def stream_slot(self) -> Iterator[bool]:
+        """Whether this client address may open another long-lived stream; holds the slot while open."""
+        address = self.client_address()
+        cap = mcp_settings.MCP_MAX_STREAMS_PER_ADDRESS
+        if cap and _streams_by_address[address] >= cap:
+            yield False
+            return
+        _streams_by_address[address] += 1
+        try:
+            yield True
+        finally:
+            _streams_by_address[address] -= 1
+            if _streams_by_address[address] <= 0:
+                del _streams_by_address[address]
+
+    async def refuse_stream(self) -> None:
+        cap = mcp_settings.MCP_MAX_STREAMS_PER_ADDRESS
+        error = MCPError(
+            INVALID_REQUEST, f"Too many open streams from this client address (at most {cap}); close one first."
+        )
+        error.http_status = 429
+        error.retry_after = STREAM_RETRY_AFTER_SECONDS
+        await self.send_error(None, error, modern=True)
 
     def cors_headers(self) -> Headers:
         """Let a page on an allowed origin read the answer; called once ``refusal`` passed."""

@@ -19,17 +19,21 @@ class SSETransport(BaseMCPConsumer):
         if not self.accepts(EVENT_STREAM):
             await self.refuse(406, "Accept must include text/event-stream.")
             return
-        session = await sessions.start(self.server.name, sessions.SSE)
-        groups = [sessions.group_for_session(session.id), sessions.group_for_server(self.server.name)]
-        endpoint = f"{self.scope['path'].rstrip('/')}/messages?sessionId={session.id}"
-        try:
-            async with listening(groups) as channel:
-                with stream_open(self.server.name, "sse"):
-                    await self.open_stream()
-                    await self.send_event(endpoint, event="endpoint")
-                    await self.relay(channel)
-        finally:
-            await sessions.end(session.id)
+        with self.stream_slot() as admitted:
+            if not admitted:
+                await self.refuse_stream()
+                return
+            session = await sessions.start(self.server.name, sessions.SSE)
+            groups = [sessions.group_for_session(session.id), sessions.group_for_server(self.server.name)]
+            endpoint = f"{self.scope['path'].rstrip('/')}/messages?sessionId={session.id}"
+            try:
+                async with listening(groups) as channel:
+                    with stream_open(self.server.name, "sse"):
+                        await self.open_stream()
+                        await self.send_event(endpoint, event="endpoint")
+                        await self.relay(channel)
+            finally:
+                await sessions.end(session.id)
 
 
 class SSEMessageConsumer(BaseMCPConsumer):

@@ -45,11 +45,15 @@ class StatelessTransport(BaseMCPConsumer):
             "method": "notifications/subscriptions/acknowledged",
             "params": {"notifications": honoured, "_meta": subscription},
         }
-        async with listening([sessions.group_for_server(self.server.name)]) as channel:
-            with stream_open(self.server.name, "listen"):
-                await self.open_stream()
-                await self.send_event(dumps(ack))
-                await self.relay(channel, lambda event: _list_change(event, honoured, subscription))
+        with self.stream_slot() as admitted:
+            if not admitted:
+                await self.refuse_stream()
+                return
+            async with listening([sessions.group_for_server(self.server.name)]) as channel:
+                with stream_open(self.server.name, "listen"):
+                    await self.open_stream()
+                    await self.send_event(dumps(ack))
+                    await self.relay(channel, lambda event: _list_change(event, honoured, subscription))
 
 
 def _list_change(event: dict[str, Any], honoured: dict[str, bool], subscription: dict[str, Any]) -> str | None:

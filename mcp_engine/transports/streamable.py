@@ -57,10 +57,14 @@ class StreamableHTTPTransport(BaseMCPConsumer):
             await self.refuse(406, "Accept must include text/event-stream.")
             return
         groups = [sessions.group_for_session(session.id), sessions.group_for_server(self.server.name)]
-        async with listening(groups) as channel:
-            with stream_open(self.server.name, "session"):
-                await self.open_stream()
-                await self.relay(channel)
+        with self.stream_slot() as admitted:
+            if not admitted:
+                await self.refuse_stream()
+                return
+            async with listening(groups) as channel:
+                with stream_open(self.server.name, "session"):
+                    await self.open_stream()
+                    await self.relay(channel)
 
     async def delete_session(self) -> None:
         session = await self.current_session()

@@ -7,7 +7,9 @@
  * It also gives every widget the same client for actions through the host (Widget.act: a tool call
  * with an idempotency key) and for the app's own API (Widget.post: idempotency keys, bounded
  * retries, error text), and builders for the markup widgets share.
- * Everything is event-driven: nothing polls; the only timer is the pause before an API retry.
+ * It also reports the widget's impression and interactions (Widget.track) to the app, batched.
+ * Everything is event-driven: nothing polls; the only timers are the pause before an API retry and
+ * the short wait that gathers events into a batch.
  * Data only ever arrives through tool results. Widget-facing API: docs/widgets.md.
  */
 (() => {
@@ -44,6 +46,7 @@
   function setResult(raw) {
     result = normalizeResult(raw);
     emit("result", result);
+    noteResult(result.meta);
   }
 
   function setInput(args, partial) {
@@ -100,6 +103,87 @@
       }
     }).observe(root);
   }
+
+  /* ---------- events: batched to the app, never in the widget's way ---------- */
+
+  // A tool result's _meta.analytics names where events go, the shopper's pseudonym and the variant.
+  // Events wait in memory until then, and go in batches a moment apart (or when the frame is
+  // hidden). A failed send is dropped: events must never slow, retry against, or break a widget.
+  const EVENT_BATCH = 20;
+  const EVENT_DELAY_MS = 1000;
+  const EVENT_QUEUE_MAX = 100;
+  const eventQueue = [];
+  let analytics = null;
+  let eventTimer = null;
+  let impressed = false;
+
+  const shortText = (value, max) => (typeof value === "string" ? value.slice(0, max) : "");
+
+  function noteResult(meta) {
+    const tag = meta && meta.analytics;
+    if (!tag || typeof tag.endpoint !== "string" || !/^https?:\/\//.test(tag.endpoint)) return;
+    analytics = {
+      endpoint: tag.endpoint,
+      shopper: shortText(tag.shopper, 32),
+      widget: shortText(tag.widget, 64) || root.dataset.widget || "widget",
+      experiment: shortText(tag.experiment, 40),
+      variant: shortText(tag.variant, 40),
+    };
+    if (!impressed) {
+      impressed = true;
+      // The result's listeners have just built the DOM: time since this frame started loading.
+      queueEvent({ type: "impression", renderMs: Math.round(performance.now()) });
+    }
+    scheduleSend();
+  }
+
+  function queueEvent(event) {
+    if (eventQueue.length >= EVENT_QUEUE_MAX) eventQueue.shift();
+    eventQueue.push({ ...event, at: performance.now() });
+    scheduleSend();
+  }
+
+  function scheduleSend() {
+    if (!analytics || !eventQueue.length) return;
+    if (eventQueue.length >= EVENT_BATCH) sendEvents();
+    else if (eventTimer === null) eventTimer = setTimeout(sendEvents, EVENT_DELAY_MS);
+  }
+
+  function sendEvents() {
+    clearTimeout(eventTimer);
+    eventTimer = null;
+    if (!analytics || !eventQueue.length) return;
+    const now = performance.now();
+    const { endpoint, shopper, widget, experiment, variant } = analytics;
+    const events = eventQueue.splice(0, EVENT_BATCH).map(({ at, ...event }) => ({
+      widget, experiment, variant, ...event, ageMs: Math.max(0, Math.round(now - at)),
+    }));
+    try {
+      // keepalive: a batch sent as the frame goes away still arrives.
+      fetch(endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ shopper, events }),
+        keepalive: true,
+      }).catch(() => {});
+    } catch {
+      // No fetch, or a CSP that forbids it: nothing to report to.
+    }
+    scheduleSend();
+  }
+
+  function track(action, target) {
+    try {
+      const event = { type: "interaction", action: String(action) };
+      if (target != null && target !== "") event.target = String(target).slice(0, 64);
+      queueEvent(event);
+    } catch {
+      // Never let an event break the widget.
+    }
+  }
+
+  document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && sendEvents());
+  window.addEventListener("pagehide", sendEvents);
 
   /* ---------- host adapters: each provides call/message/context/link/state ---------- */
 
@@ -410,6 +494,7 @@
     sendMessage: (text) => adapter.sendMessage(String(text)),
     updateModelContext: (update) => adapter.updateModelContext(update),
     openLink: (url) => adapter.openLink(String(url)),
+    track,
     formatPrice,
     el,
     post,

@@ -123,5 +123,7 @@ async def test_it_declares_the_carousel_and_serves_it(live: LiveServer) -> None:
     assert "window.Widget" in contents.text and "Add to cart" in contents.text
     widget_meta = contents.meta or {}
     csp = widget_meta["ui"]["csp"]
-    assert csp == {"connectDomains": [], "resourceDomains": [live.env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")]}
+    # The app's own origin only: the widget runtime sends the carousel's events there.
+    origin = live.env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    assert csp == {"connectDomains": [origin], "resourceDomains": [origin]}
     assert widget_meta["openai/widgetCSP"]["redirect_domains"] == ["https://www.target.com"]

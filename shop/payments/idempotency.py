@@ -6,7 +6,8 @@ order, a membership: any model with a unique `idempotency_key` and a `shopper`) 
 
 - the same key from the same shopper answers the record written the first time, approved or
   declined, and never charges again;
-- the same key from another shopper is refused (`IdempotencyKeyReused`, 409);
+- the same key from another shopper, or for another request (another session, another cart or
+  plan: whatever the caller's `same_request` says), is refused (`IdempotencyKeyReused`, 409);
 - concurrent duplicates are safe on PostgreSQL and SQLite alike: the shopper's attempts first lock
   the rows that serialise them (the duplicate then waits, and finds the record), and a duplicate
   that held no lock anyone waited on loses on the key's unique index and then finds the record;
@@ -60,6 +61,10 @@ def _nothing_to_refuse() -> None:
     return None
 
 
+def _any_request(record: Any) -> bool:
+    return True
+
+
 def charge_once(
     key: str,
     payer: Payer,
@@ -69,6 +74,7 @@ def charge_once(
     attempt: Callable[[Pay], Record],
     purpose: str,
     refuse: Callable[[], None] = _nothing_to_refuse,
+    same_request: Callable[[Record], bool] = _any_request,
     card: CardHolder | None = None,
 ) -> Record:
     """The record of the one attempt made with `key`: found if it exists, else made now.
@@ -79,8 +85,11 @@ def charge_once(
     record of the outcome, approved or declined, raising a `ShopError` to refuse. `refuse` holds
     the checks a concurrent attempt with another key can make fail (e.g. "already a member"): they
     run before `attempt` and again when another constraint than the key stopped the write.
-    `purpose` names the attempt in errors ("purchase", "enrolment"). `card` is the card to charge
-    when it is not the payer's card on file (an agent's delegated payment token).
+    `purpose` names the attempt in errors ("purchase", "enrolment"). `same_request` says whether
+    the recorded attempt was made by this very request (same session, same body): a key replayed
+    with another one is refused rather than answered with a record the request did not make.
+    `card` is the card to charge when it is not the payer's card on file (an agent's delegated
+    payment token).
     """
 
     def pay(amount: Decimal) -> Charge:
@@ -93,22 +102,26 @@ def charge_once(
     try:
         with transaction.atomic():
             list(lock.select_for_update().values_list("pk", flat=True))
-            recorded = _recorded(records, key, payer, purpose)
+            recorded = _recorded(records, key, payer, purpose, same_request)
             if recorded is not None:
                 return recorded
             refuse()
             return attempt(pay)
     except IntegrityError:
         # A concurrent attempt committed first without holding a lock this one waited on.
-        recorded = _recorded(records, key, payer, purpose)
+        recorded = _recorded(records, key, payer, purpose, same_request)
         if recorded is not None:
             return recorded
         refuse()
         raise
 
 
-def _recorded(records: models.QuerySet[Record], key: str, payer: Payer, purpose: str) -> Record | None:
+def _recorded(
+    records: models.QuerySet[Record], key: str, payer: Payer, purpose: str, same_request: Callable[[Record], bool]
+) -> Record | None:
     recorded = records.filter(idempotency_key=key, shopper=payer).first()
-    if recorded is None and records.filter(idempotency_key=key).exists():
+    if (recorded is None and records.filter(idempotency_key=key).exists()) or (
+        recorded is not None and not same_request(recorded)
+    ):
         raise IdempotencyKeyReused(f"This Idempotency-Key was already used for another {purpose}. Send a new one.")
     return recorded

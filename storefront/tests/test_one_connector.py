@@ -50,7 +50,10 @@ async def test_a_shopper_signs_in_searches_and_buys_through_the_one_connector(li
         added = await client.call_tool("add-to-cart", {"sessionId": session_id, "productId": product_id})
         assert not added.is_error, text_of(added)
         summary = structured(await client.call_tool("checkout", {"sessionId": session_id}))
-        placed = await client.call_tool("complete-purchase", {"sessionId": session_id, "idempotencyKey": new_key()})
+        placed = await client.call_tool(
+            "complete-purchase",
+            {"sessionId": session_id, "idempotencyKey": new_key(), "version": summary["version"]},
+        )
         assert not placed.is_error, text_of(placed)
         assert structured(placed)["total"] == summary["total"]
         # Each tool still answers its own server's business errors as tool errors.

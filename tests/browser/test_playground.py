@@ -78,16 +78,18 @@ def test_the_frame_csp_follows_each_resources_declared_domains(
     assert default["connect-src"] == "connect-src 'none'"
     assert origin not in " ".join(default.values())
 
-    # The carousel declares the app's origin for its images (resourceDomains), and nothing to connect to.
+    # The carousel declares the app's origin for its images (resourceDomains) and, for the runtime's
+    # events, as the one origin to connect to: any other stays blocked.
     frame = playground.render(case_named("product-carousel"))
     carousel = frame_csp(playground)
     assert carousel["img-src"] == f"img-src 'self' data: {origin}"
-    assert carousel["connect-src"] == "connect-src 'none'"
-    assert frame.evaluate("url => fetch(url).then(() => 'fetched', () => 'blocked')", f"{origin}/healthz") == "blocked"
+    assert carousel["connect-src"] == f"connect-src {origin}"
+    fetch = "url => fetch(url).then(() => 'fetched', () => 'blocked')"
+    assert frame.evaluate(fetch, "https://elsewhere.example/healthz") == "blocked"
 
-    # Checkout acts through the host (tools/call), so it connects nowhere itself.
+    # Checkout acts through the host (tools/call); it connects only to the app's origin, for its events.
     playground.render(case_named("checkout"))
-    assert frame_csp(playground)["connect-src"] == "connect-src 'none'"
+    assert frame_csp(playground)["connect-src"] == f"connect-src {origin}"
 
     # Sign-in sends the password straight to the app's origin (connectDomains), where meta.apiBase points.
     playground.render(case_named("target-auth"))
