@@ -25,7 +25,7 @@ from checkout_mcp.services import Line, record_order
 from membership_mcp.models import is_member
 from search_mcp.catalogs import CatalogProduct, LocalCatalog
 from search_mcp.models import Product
-from shop.payments.idempotency import Pay, charge_once
+from shop.payments.idempotency import IdempotencyKeyReused, Pay, charge_once
 from shop.payments.money import CENT, Totals, minor_units, shipping_for
 
 SHIPPING_COUNTRY = "US"
@@ -261,6 +261,7 @@ def buyer_for_order(session: CheckoutSession) -> Shopper:
 
 
 TOKEN_PARAM = "$.payment_data.instrument.credential.token"
+TOKEN_USED = "This payment token was already used; its allowance is one_time."
 
 
 def usable_token(session: CheckoutSession, token_id: str, amount: int) -> PaymentToken:
@@ -274,7 +275,7 @@ def usable_token(session: CheckoutSession, token_id: str, amount: int) -> Paymen
     if token is None:
         problem = "This payment token does not exist."
     elif token.used_at is not None:
-        problem = "This payment token was already used; its allowance is one_time."
+        problem = TOKEN_USED
     elif token.expires_at <= timezone.now():
         problem = "This payment token's allowance expired."
     elif token.merchant_id != settings.ACP_MERCHANT_ID:
@@ -303,7 +304,10 @@ def complete(api_key: ApiKey, session_id: str, data: dict[str, Any]) -> Checkout
     token_id = payment["instrument"]["credential"]["token"]
     with transaction.atomic():
         session = open_session(api_key, session_id, lock=True)
-        if "buyer" in data:
+        if "buyer" in data and data["buyer"] != session.buyer:
+            # A closed session keeps its buyer: else the order's lookup by token below would meet
+            # another shopper's order and answer a misleading Idempotency-Key conflict (409).
+            refuse_if_closed(session)
             session.buyer = data["buyer"]
             session.save(update_fields=["buyer"])
         shopper = buyer_for_order(session)
@@ -342,15 +346,20 @@ def complete(api_key: ApiKey, session_id: str, data: dict[str, Any]) -> Checkout
             )
 
         token = PaymentToken.objects.filter(pk=token_id).first()
-        order = charge_once(
-            f"acp-{token_id}",
-            shopper,
-            records=Order.objects.all(),
-            lock=CheckoutSession.objects.filter(pk=session.pk),
-            attempt=place,
-            purpose="checkout session",
-            card=token,
-        )
+        try:
+            order = charge_once(
+                f"acp-{token_id}",
+                shopper,
+                records=Order.objects.all(),
+                lock=CheckoutSession.objects.filter(pk=session.pk),
+                attempt=place,
+                purpose="checkout session",
+                card=token,
+            )
+        except IdempotencyKeyReused:
+            # The charge's key is the token, not the agent's Idempotency-Key: its earlier attempt
+            # (a decline) was for another buyer, so the token is spent.
+            raise AcpError(TOKEN_USED, code="invalid", param=TOKEN_PARAM) from None
         if order.status == Order.Status.PLACED and session.order_id is None:
             session.status = CheckoutSession.Status.COMPLETED
             session.order = order

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from acp import feed
 from acp.models import ApiKey, CheckoutSession, PaymentToken
-from acp.openapi import feed_openapi
+from acp.openapi import acp_openapi
 from acp.operations import Operation, perform
 from acp.protocol import (
     API_VERSION,
@@ -140,8 +140,8 @@ def known_feed(feed_id: str) -> None:
 
 @require_GET
 def openapi(request: HttpRequest) -> JsonResponse:
-    """Our OpenAPI for discovery and the feed read API (public, like discovery)."""
-    return JsonResponse(feed_openapi())
+    """Our OpenAPI for every ACP endpoint (public, like discovery)."""
+    return JsonResponse(acp_openapi())
 
 
 class OrderView(AcpView):

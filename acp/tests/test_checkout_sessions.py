@@ -167,3 +167,18 @@ def test_discovery_is_public_and_cacheable(agent: Agent) -> None:
     assert document["protocol"]["name"] == "acp" and "2026-04-17" in document["protocol"]["supported_versions"]
     assert document["api_base_url"] == f"{settings.PUBLIC_BASE_URL}/acp"
     assert document["transports"] == ["rest", "mcp"] and "checkout" in document["capabilities"]["services"]
+
+
+def test_a_body_that_is_not_json_is_a_415_error_object(agent: Agent) -> None:
+    answer = agent.client.post(
+        "/acp/checkout_sessions",
+        "currency=usd",
+        content_type="application/x-www-form-urlencoded",
+        headers=agent.headers(**{"Idempotency-Key": "form-body"}),
+    )
+    assert answer.status_code == 415
+    assert answer.json() == {
+        "type": "invalid_request",
+        "code": "invalid",
+        "message": "Send the body as application/json.",
+    }

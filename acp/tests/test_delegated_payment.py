@@ -93,6 +93,32 @@ def test_the_same_token_with_a_new_key_charges_nothing_more(agent: Agent) -> Non
     assert Payment.objects.count() == 1
 
 
+def test_completing_again_with_another_buyer_is_refused_and_keeps_the_order(agent: Agent) -> None:
+    # Found by schemathesis: this answered 409 idempotency_key_reused to a fresh Idempotency-Key.
+    session = agent.create(ready_body(NOTEBOOK))
+    token = agent.token(session["id"])
+    first = agent.complete(session["id"], token)
+    again = agent.complete(session["id"], token, buyer={"email": "someone.else@example.com"})
+    assert again.status_code == 400, again.json()
+    assert again.json()["code"] == "invalid" and "completed" in again.json()["message"]
+    retrieved = agent.get(f"/acp/checkout_sessions/{session['id']}").json()
+    assert retrieved["buyer"]["email"] == "theo.okafor@example.com"
+    assert retrieved["order"] == first.json()["order"]
+    assert Payment.objects.count() == 1
+
+
+def test_a_declined_token_is_spent_even_after_the_buyer_changes(agent: Agent) -> None:
+    # The declined attempt's order belongs to the first buyer: retrying its token for another buyer
+    # answered 409 idempotency_key_reused, naming a header the agent had not reused.
+    session = agent.create(ready_body(NOTEBOOK))
+    token = agent.token(session["id"], number=DECLINED_CARD)
+    assert agent.complete(session["id"], token).status_code == 200
+    again = agent.complete(session["id"], token, buyer={"email": "someone.else@example.com"})
+    assert again.status_code == 400, again.json()
+    assert again.json()["param"] == "$.payment_data.instrument.credential.token"
+    assert "already used" in again.json()["message"]
+
+
 def test_a_decline_is_a_message_and_leaves_the_cart_as_it_was(agent: Agent) -> None:
     session = agent.create(ready_body(NOTEBOOK))
     answer = agent.complete(session["id"], agent.token(session["id"], number=DECLINED_CARD))
