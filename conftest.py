@@ -17,3 +17,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     forget_keys()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A transactional test without serialized_rollback flushes the database and lets post_migrate
+    # recreate content types, so the next serialized test fails to restore them (IntegrityError)
+    # and the migrated catalog is gone: an error that depends on test order. Refuse it up front.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+            )

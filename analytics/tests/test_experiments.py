@@ -68,7 +68,7 @@ def test_only_one_experiment_runs_per_widget() -> None:
         make("second")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_the_tag_names_the_shoppers_variant_and_where_to_send_events(settings: Settings) -> None:
     settings.PUBLIC_BASE_URL = "https://shop.example.com"
     experiment = await Experiment.objects.acreate(slug="carousel-layout", widget="product-carousel")

@@ -44,7 +44,7 @@ def recording_on(settings: Settings) -> None:
     settings.ANALYTICS_FLUSH_MS = 60_000
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_tool_calls_wait_in_memory_then_land_in_one_batch_with_their_outcome() -> None:
     assert await call({"sessionId": "handle-a"}) == 200
     assert await call({"sessionId": "handle-a", "empty": True}) == 200
@@ -62,7 +62,7 @@ async def test_tool_calls_wait_in_memory_then_land_in_one_batch_with_their_outco
     assert all(row.duration_ms >= 0 for row in rows)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_a_full_batch_is_written_without_waiting_for_the_timer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(recording, "BATCH_SIZE", 3)
     for _ in range(3):
@@ -74,7 +74,7 @@ async def test_a_full_batch_is_written_without_waiting_for_the_timer(monkeypatch
     assert await ToolCall.objects.filter(shopper=shopper_key("handle-b")).acount() == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 async def test_with_recording_off_nothing_is_buffered(settings: Settings) -> None:
     settings.MCP_TOOL_CALL_OBSERVERS = []
     await call({"sessionId": "handle-c"})
