@@ -164,6 +164,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 REDIS_URL = redis_url("REDIS_URL")
+# One Redis may serve several deployments (or test runs): the cache keys and the channel layer's
+# pub/sub channels carry this prefix. Pub/sub ignores Redis's database number, so the prefix is
+# what keeps one deployment's broadcasts (tools/list_changed, stream answers) from another's.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "targetdemo")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -175,13 +179,13 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 2,
                 "SOCKET_TIMEOUT": 2,
             },
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "targetdemo"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}.asgi"},
         }
     }
 else:
