@@ -102,9 +102,12 @@ def test_the_events_of_a_whole_widget_journey_land_in_order(playground: Playgrou
 
 @pytest.fixture(scope="module")
 def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server of its own (its experiment must not vary other tests' carousels), with an admin and
-    300 simulated shoppers."""
-    with live_server(tmp_path_factory.mktemp("dashboard")) as server:
+    """A server and database of their own (its experiment must not vary other tests' carousels), with
+    an admin and 300 simulated shoppers."""
+    directory = tmp_path_factory.mktemp("dashboard")
+    # A database of its own too (SQLite even in the services leg): the funnel counts every shopper
+    # in it, and other tests' journeys must not add to the 300.
+    with live_server(directory, DATABASE_URL="", SQLITE_PATH=str(directory / "dashboard.sqlite3")) as server:
         server.run_django(
             "from django.contrib.auth import get_user_model\n"
             f"get_user_model().objects.create_superuser('operator', 'ops@example.com', {ADMIN_PASSWORD!r})\n"
