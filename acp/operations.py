@@ -42,7 +42,8 @@ def validated(serializer: Serializer[Any]) -> Body:
 
 def perform(operation: Operation, api_key: ApiKey, session_id: str | None, payload: Any) -> tuple[int, Body]:
     """Run `operation`; refusals raise `AcpError` or DRF's `ValidationError`."""
-    payload = payload or {}
+    # Only a missing body means "no fields"; `false`, `0` or `[]` are bodies of the wrong type.
+    payload = {} if payload is None else payload
     session: CheckoutSession
     if operation is Operation.CREATE:
         session = services.create(api_key, validated(CreateSessionSerializer(data=payload)))

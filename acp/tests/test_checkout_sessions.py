@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -158,6 +159,14 @@ def test_cancel_cancels_once_then_answers_405(agent: Agent) -> None:
     assert again.status_code == 405
     update = agent.post(f"/acp/checkout_sessions/{session['id']}", {"line_items": [{"id": FITBIT}]})
     assert update.status_code == 405
+
+
+@pytest.mark.parametrize("body", [False, 0, [], ""])
+def test_a_cancel_whose_body_is_not_an_object_is_refused_and_cancels_nothing(agent: Agent, body: object) -> None:
+    session = agent.create(ready_body(NOTEBOOK))
+    answer = agent.post(f"/acp/checkout_sessions/{session['id']}/cancel", json.dumps(body))
+    assert answer.status_code == 400 and answer.json()["type"] == "invalid_request"
+    assert agent.get(f"/acp/checkout_sessions/{session['id']}").json()["status"] != "canceled"
 
 
 def test_discovery_is_public_and_cacheable(agent: Agent) -> None:
