@@ -29,9 +29,10 @@ def oauth_live(tmp_path_factory: pytest.TempPathFactory, connector_document: Doc
 
 @pytest.fixture(scope="module")
 async def chromium() -> AsyncIterator[Any]:
-    playwright_api = pytest.importorskip("playwright.async_api", reason="Playwright for Python is not installed")
+    import playwright.async_api as playwright_api
+
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-dejavu-core")
+        pytest.fail(f"{CHROMIUM} is missing: `make install-test` installs it (scripts/install-browser.sh)")
     async with playwright_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser

@@ -32,7 +32,7 @@ async def page(request: pytest.FixtureRequest, chromium: Any) -> AsyncIterator[A
 
 async def violations(page: Any) -> list[dict[str, Any]]:
     if not AXE_PATH.exists():
-        pytest.skip(f"axe-core is not installed at {AXE_PATH}: run npm ci in tools/")
+        pytest.fail(f"axe-core is not installed at {AXE_PATH}: `make install-test` installs it (npm ci in tools/)")
     await page.add_script_tag(content=AXE_PATH.read_text())
     found: list[dict[str, Any]] = await page.evaluate(AXE_SERIOUS)
     return found

@@ -20,7 +20,8 @@ from search_mcp.tools import carousel
 from tests.liveserver import LiveServer
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+import playwright.sync_api as playwright_api  # noqa: E402  (requirements-test.txt)
+
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -55,7 +56,7 @@ def results(live: LiveServer) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def browser(results: dict[str, dict[str, Any]]) -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
+        pytest.fail(f"{CHROMIUM} is missing: `make install-test` installs it (scripts/install-browser.sh)")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
         yield launched

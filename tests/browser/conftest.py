@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
 AXE_PATH = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+import playwright.sync_api as playwright_api  # noqa: E402  (requirements-test.txt)
 
 
 # Package scope: Playwright's sync API keeps an event loop running in the main thread while it is
@@ -38,7 +38,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright f
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium fonts-dejavu-core")
+        pytest.fail(f"{CHROMIUM} is missing: `make install-test` installs it (scripts/install-browser.sh)")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -48,7 +48,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE_PATH.exists():
-        pytest.skip(f"axe-core is not installed at {AXE_PATH}: run npm ci in tools/")
+        pytest.fail(f"axe-core is not installed at {AXE_PATH}: `make install-test` installs it (npm ci in tools/)")
     return AXE_PATH.read_text()
 
 
